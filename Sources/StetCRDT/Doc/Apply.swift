@@ -1,0 +1,450 @@
+/// A struct of an incoming update while it is being integrated.
+struct IncomingItem {
+    var client: ClientID
+    var clock: Clock
+    var length: Int
+    var origin: ID?
+    var rightOrigin: ID?
+    var parentRef: ParentRef?
+    var parentSub: String?
+    var hasParentSub: Bool
+    var content: ItemContent
+    var isGC: Bool
+    // resolved by getMissing
+    var left: Handle = noHandle
+    var right: Handle = noHandle
+    var parent: Int32 = -1
+    var parentResolved = false
+
+    init(client: ClientID, _ s: UpdateStruct) {
+        self.client = client
+        switch s {
+        case .item(let it):
+            clock = it.clock; length = it.length; origin = it.origin; rightOrigin = it.rightOrigin
+            parentRef = it.parent; parentSub = it.parentSub; hasParentSub = it.hasParentSub
+            content = it.content; isGC = false
+        case .gc(let c, let n), .skip(let c, let n):
+            clock = c; length = n; origin = nil; rightOrigin = nil; parentRef = nil; parentSub = nil
+            hasParentSub = false; content = .deleted(n); isGC = true
+        }
+    }
+}
+
+/// An update could not be applied: the error names what was wrong.
+public struct ApplyError: Error, CustomStringConvertible, Sendable {
+    public var message: String
+    public var description: String { message }
+}
+
+extension Doc {
+    /// Applies a v1 update. Throws (and changes nothing) if the bytes are malformed.
+    public func applyUpdate(_ bytes: [UInt8], origin: Origin? = nil) throws {
+        apply(try UpdateV1.decode(bytes), origin: origin)
+    }
+
+    /// Applies a decoded update (Yjs `applyUpdate`): integrates what it can, keeps the rest
+    /// pending until the missing updates arrive, and retries pending data when they do.
+    public func apply(_ update: Update, origin: Origin? = nil) {
+        transact(origin: origin, local: false) {
+            applyInTransaction(update)
+        }
+    }
+
+    func applyInTransaction(_ update: Update) {
+        var retry = false
+        let rest = integrateStructs(update)
+        if let pending = pendingStructs {
+            for (c, clock) in pendingMissing where clock < state(of: c) { retry = true; break }
+            if let (restUpdate, missing) = rest {
+                for (c, clock) in missing {
+                    if let m = pendingMissing[c], m <= clock { continue }
+                    pendingMissing[c] = clock
+                }
+                pendingStructs = Update.mergeForPending([pending, restUpdate])
+            }
+        } else if let (restUpdate, missing) = rest {
+            pendingStructs = restUpdate
+            pendingMissing = missing
+        }
+        let dsRest = applyDeleteSet(update.deleteSet)
+        if let pds = pendingDeletes {
+            let dsRest2 = applyDeleteSet(pds)
+            if let a = dsRest, let b = dsRest2 {
+                pendingDeletes = DeleteSet.merged([a, b])
+            } else {
+                pendingDeletes = dsRest ?? dsRest2
+            }
+        } else {
+            pendingDeletes = dsRest
+        }
+        if retry, let p = pendingStructs {
+            pendingStructs = nil
+            pendingMissing = [:]
+            applyInTransaction(Update(clients: p.clients, deleteSet: DeleteSet()))
+        }
+    }
+
+    /// Yjs `integrateStructs`: integrates structs client by client (highest id first),
+    /// following missing dependencies inside the same update with a stack.
+    func integrateStructs(_ update: Update) -> (Update, [ClientID: Clock])? {
+        // per client: the struct refs and a read position; the last section per client wins
+        var refs: [ClientID: (structs: [UpdateStruct], i: Int)] = [:]
+        for cs in update.clients { refs[cs.client] = (cs.structs, 0) }
+        var ids = refs.keys.sorted()
+        if ids.isEmpty { return nil }
+
+        func nextTarget() -> ClientID? {
+            while let c = ids.last {
+                if let r = refs[c], r.i < r.structs.count { return c }
+                ids.removeLast()
+            }
+            return nil
+        }
+        func take(_ c: ClientID) -> IncomingItem {
+            let r = refs[c]!
+            refs[c]!.i = r.i + 1
+            return IncomingItem(client: c, r.structs[r.i])
+        }
+        func isSkip(_ c: ClientID, _ i: Int) -> Bool { refs[c]!.structs[i].isSkip }
+
+        guard var cur = nextTarget() else { return nil }
+        var restClients: [ClientID: [UpdateStruct]] = [:]
+        var missingSV: [ClientID: Clock] = [:]
+        func updateMissing(_ c: ClientID, _ clock: Clock) {
+            if let m = missingSV[c], m <= clock { return }
+            missingSV[c] = clock
+        }
+        var stack: [(IncomingItem, Bool)] = []   // (struct, wasSkip)
+        var localState: [ClientID: Clock] = [:]
+
+        func addStackToRest() {
+            for (item, _) in stack {
+                let c = item.client
+                if let r = refs[c] {
+                    let i = r.i - 1
+                    restClients[c] = Array(r.structs[i...])
+                    refs[c] = nil
+                } else {
+                    restClients[c] = [toUpdateStruct(item)]
+                }
+                ids.removeAll { $0 == c }
+            }
+            stack.removeAll()
+        }
+
+        var headSkip = isSkip(cur, refs[cur]!.i)
+        var head = take(cur)
+        while true {
+            if !headSkip {
+                let ls = localState[head.client] ?? state(of: head.client)
+                localState[head.client] = ls
+                let offset = ls - head.clock
+                if offset < 0 {
+                    stack.append((head, false))
+                    updateMissing(head.client, head.clock - 1)
+                    addStackToRest()
+                } else if let missing = getMissing(&head) {
+                    stack.append((head, false))
+                    if let r = refs[missing], r.i < r.structs.count {
+                        headSkip = isSkip(missing, r.i)
+                        head = take(missing)
+                        continue
+                    } else {
+                        updateMissing(missing, state(of: missing))
+                        addStackToRest()
+                    }
+                } else if offset == 0 || offset < head.length {
+                    integrate(&head, offset: offset)
+                    localState[head.client] = head.clock + head.length
+                }
+            }
+            if let (h, s) = stack.popLast() {
+                head = h; headSkip = s
+            } else if let r = refs[cur], r.i < r.structs.count {
+                headSkip = isSkip(cur, r.i)
+                head = take(cur)
+            } else if let n = nextTarget() {
+                cur = n
+                headSkip = isSkip(cur, refs[cur]!.i)
+                head = take(cur)
+            } else {
+                break
+            }
+        }
+        if restClients.isEmpty { return nil }
+        let clients = restClients.keys.sorted(by: >).map { ClientStructs(client: $0, structs: restClients[$0]!) }
+        return (Update(clients: clients, deleteSet: DeleteSet()), missingSV)
+    }
+
+    func toUpdateStruct(_ x: IncomingItem) -> UpdateStruct {
+        if x.isGC { return .gc(clock: x.clock, length: x.length) }
+        return .item(UpdateItem(clock: x.clock, origin: x.origin, rightOrigin: x.rightOrigin, parent: x.parentRef,
+                                parentSub: x.parentSub, hasParentSub: x.hasParentSub, content: x.content))
+    }
+
+    /// Yjs `Item.getMissing`: returns a client whose data is missing, or resolves the
+    /// neighbours (splitting at the origins) and the parent.
+    func getMissing(_ x: inout IncomingItem) -> ClientID? {
+        if x.isGC { return nil }
+        if let o = x.origin, o.client != x.client, o.clock >= state(of: o.client) { return o.client }
+        if let o = x.rightOrigin, o.client != x.client, o.clock >= state(of: o.client) { return o.client }
+        if case .item(let p)? = x.parentRef, x.client != p.client, p.clock >= state(of: p.client) { return p.client }
+        if let o = x.origin {
+            x.left = cleanEnd(o)
+            x.origin = items[Int(x.left)].lastID
+        }
+        if let o = x.rightOrigin {
+            x.right = cleanStart(o)
+            x.rightOrigin = items[Int(x.right)].id
+        }
+        let leftIsGC = x.left != noHandle && items[Int(x.left)].kind == .gc
+        let rightIsGC = x.right != noHandle && items[Int(x.right)].kind == .gc
+        x.parentResolved = true
+        if leftIsGC || rightIsGC {
+            x.parent = -1
+        } else if x.parentRef == nil {
+            if x.left != noHandle {
+                x.parent = items[Int(x.left)].parent
+                let ps = items[Int(x.left)].parentSub
+                x.parentSub = ps >= 0 ? keys[Int(ps)] : nil
+            } else if x.right != noHandle {
+                x.parent = items[Int(x.right)].parent
+                let ps = items[Int(x.right)].parentSub
+                x.parentSub = ps >= 0 ? keys[Int(ps)] : nil
+            } else {
+                x.parent = -1
+            }
+        } else {
+            switch x.parentRef! {
+            case .root(let name):
+                x.parent = rootType(name, kind: .unknown)
+            case .item(let pid):
+                let ph = find(pid)
+                let pr = items[Int(ph)]
+                x.parent = (pr.kind == .type) ? pr.payload : -1
+            }
+        }
+        return nil
+    }
+
+    /// Yjs `Item.integrate` (YATA) for a remote struct.
+    func integrate(_ x: inout IncomingItem, offset: Int) {
+        if offset > 0 {
+            x.clock += offset
+            x.left = cleanEnd(ID(client: x.client, clock: x.clock - 1))
+            x.origin = items[Int(x.left)].lastID
+            x.content = x.content.sliced(from: offset)
+            x.length -= offset
+        }
+        let s = slot(for: x.client)
+        if x.isGC || x.parent < 0 {
+            let h = newRecord(ItemRec(client: x.client, clock: x.clock, length: x.length, slot: s, kind: .gc, flags: .deleted))
+            addStruct(h)
+            return
+        }
+        let parent = x.parent
+        let subKey: Int32 = x.parentSub.map { intern($0) } ?? -1
+        var left = x.left
+        let right = x.right
+        // conflict resolution
+        let needsScan: Bool
+        if left == noHandle {
+            needsScan = right == noHandle || items[Int(right)].left != noHandle
+        } else {
+            needsScan = items[Int(left)].right != right
+        }
+        if needsScan {
+            var o: Handle
+            if left != noHandle {
+                o = items[Int(left)].right
+            } else if subKey >= 0 {
+                o = types[Int(parent)].map[subKey] ?? noHandle
+                while o != noHandle && items[Int(o)].left != noHandle { o = items[Int(o)].left }
+            } else {
+                o = types[Int(parent)].start
+            }
+            var conflicting = Set<Handle>()
+            var beforeOrigin = Set<Handle>()
+            while o != noHandle && o != right {
+                beforeOrigin.insert(o)
+                conflicting.insert(o)
+                let or = items[Int(o)]
+                if or.origin == x.origin {
+                    if or.client < x.client {
+                        left = o
+                        conflicting.removeAll()
+                    } else if or.rightOrigin == x.rightOrigin {
+                        break
+                    }
+                } else if let oo = or.origin, let oh = slotOf[oo.client].map({ find(slot: $0, clock: oo.clock) }), beforeOrigin.contains(oh) {
+                    if !conflicting.contains(oh) {
+                        left = o
+                        conflicting.removeAll()
+                    }
+                } else {
+                    break
+                }
+                o = items[Int(o)].right
+            }
+        }
+        // content
+        var rec = ItemRec(client: x.client, clock: x.clock, length: x.length, slot: s, kind: Kind(rawValue: x.content.ref)!, flags: [])
+        if x.content.isCountable { rec.flags.insert(.countable) }
+        if let o = x.origin { rec.originClient = o.client; rec.originClock = o.clock }
+        if let o = x.rightOrigin { rec.rightOriginClient = o.client; rec.rightOriginClock = o.clock }
+        rec.parent = parent
+        rec.parentSub = subKey
+        storeContent(x.content, into: &rec)
+        let h = newRecord(rec)
+        if rec.kind == .type { types[Int(rec.payload)].item = h }
+        link(h, parent: parent, subKey: subKey, left: left)
+        if subKey < 0 && rec.isCountable {
+            types[Int(parent)].length += rec.length
+        }
+        addStruct(h)
+        if case .deleted = x.content {
+            items[Int(h)].flags.insert(.deleted)
+            txn!.addDelete(slot: s, clock: rec.clock, length: rec.length)
+        }
+        txn!.changed(type: parent, key: subKey)
+        types[Int(parent)].cacheItem = noHandle
+        let pItem = types[Int(parent)].item
+        if (pItem != noHandle && items[Int(pItem)].isDeleted) || (subKey >= 0 && items[Int(h)].right != noHandle) {
+            deleteItem(h)
+        }
+    }
+
+    /// Puts `h` into its parent's list after `left` (or first), maintaining a map key's current value.
+    func link(_ h: Handle, parent: Int32, subKey: Int32, left: Handle) {
+        var right: Handle
+        if left != noHandle {
+            right = items[Int(left)].right
+            items[Int(left)].right = h
+        } else if subKey >= 0 {
+            right = types[Int(parent)].map[subKey] ?? noHandle
+            while right != noHandle && items[Int(right)].left != noHandle { right = items[Int(right)].left }
+        } else {
+            right = types[Int(parent)].start
+            types[Int(parent)].start = h
+        }
+        items[Int(h)].left = left
+        items[Int(h)].right = right
+        if right != noHandle {
+            items[Int(right)].left = h
+        } else if subKey >= 0 {
+            types[Int(parent)].map[subKey] = h
+            if left != noHandle { deleteItem(left) }
+        }
+    }
+
+    /// Stores item content: strings into the client's UTF-16 arena, the rest as payloads.
+    func storeContent(_ c: ItemContent, into rec: inout ItemRec) {
+        let si = Int(rec.slot)
+        let base = rec.clock
+        if slots[si].units.count < base { slots[si].units.append(contentsOf: repeatElement(0, count: base - slots[si].units.count)) }
+        switch c {
+        case .string(let str):
+            if slots[si].units.count == base {
+                slots[si].units.append(contentsOf: str.utf16)
+            } else {
+                var i = base
+                for u in str.utf16 { slots[si].units[i] = u; i += 1 }
+            }
+            return
+        case .json(let xs): payloads.append(.json(xs))
+        case .any(let xs): payloads.append(.any(xs))
+        case .binary(let b): payloads.append(.binary(b))
+        case .embed(let e): payloads.append(.embed(e))
+        case .format(let k, let v):
+            payloads.append(.format(key: k, value: v))
+            if rec.parent >= 0 { types[Int(rec.parent)].hasFormatting = true }
+        case .doc(let g, let o): payloads.append(.doc(guid: g, opts: o))
+        case .type(let ref):
+            let kind: TypeKind
+            switch ref {
+            case .text: kind = .text
+            case .map: kind = .map
+            case .array: kind = .array
+            default: kind = .xml(ref)
+            }
+            var tr = TypeRec(kind: kind, rootName: nil)
+            tr.item = noHandle // set after the record exists
+            types.append(tr)
+            rec.payload = Int32(types.count - 1)
+            padUnits(slot: si, to: base + rec.length)
+            return
+        case .deleted:
+            padUnits(slot: si, to: base + rec.length)
+            return
+        }
+        rec.payload = Int32(payloads.count - 1)
+        padUnits(slot: si, to: base + rec.length)
+    }
+
+    func padUnits(slot si: Int, to end: Clock) {
+        if slots[si].units.count < end {
+            slots[si].units.append(contentsOf: repeatElement(0, count: end - slots[si].units.count))
+        }
+    }
+
+    /// Applies a delete set; returns the part on clocks this document does not know yet.
+    func applyDeleteSet(_ ds: DeleteSet) -> DeleteSet? {
+        var unapplied: [(client: ClientID, ranges: [DeleteRange])] = []
+        for (client, ranges) in ds.clients {
+            let st = state(of: client)
+            var un: [DeleteRange] = []
+            for r in ranges {
+                let end = r.end
+                if r.clock < st {
+                    if st < end { un.append(DeleteRange(clock: st, length: end - st)) }
+                    let s = slotOf[client]!
+                    var h = find(slot: s, clock: r.clock)
+                    if !items[Int(h)].isDeleted && items[Int(h)].clock < r.clock {
+                        h = split(h, at: r.clock - items[Int(h)].clock)
+                    }
+                    while h != noHandle {
+                        let it = items[Int(h)]
+                        guard it.clock < end else { break }
+                        if !it.isDeleted {
+                            if end < it.clock + it.length { split(h, at: end - it.clock) }
+                            deleteItem(h)
+                        }
+                        h = items[Int(h)].nextInClock
+                    }
+                } else {
+                    un.append(r)
+                }
+            }
+            if !un.isEmpty { unapplied.append((client, un)) }
+        }
+        return unapplied.isEmpty ? nil : DeleteSet(unapplied)
+    }
+}
+
+extension Update {
+    /// Merges pending updates (document-free), keeping every struct once.
+    static func mergeForPending(_ updates: [Update]) -> Update {
+        var byClient: [ClientID: [UpdateStruct]] = [:]
+        for u in updates {
+            for cs in u.clients { byClient[cs.client, default: []].append(contentsOf: cs.structs.filter { !$0.isSkip }) }
+        }
+        var clients: [ClientStructs] = []
+        for c in byClient.keys.sorted(by: >) {
+            let sorted = byClient[c]!.sorted { $0.clock < $1.clock }
+            var out: [UpdateStruct] = []
+            var end = -1
+            for s in sorted {
+                if end >= 0 && s.endClock <= end { continue }
+                if end >= 0 && s.clock < end {
+                    out.append(s.sliced(from: end - s.clock, client: c))
+                } else {
+                    if end >= 0 && s.clock > end { out.append(.skip(clock: end, length: s.clock - end)) }
+                    out.append(s)
+                }
+                end = s.endClock
+            }
+            clients.append(ClientStructs(client: c, structs: out))
+        }
+        return Update(clients: clients, deleteSet: DeleteSet.merged(updates.map { $0.deleteSet }))
+    }
+}

@@ -1,0 +1,344 @@
+/// Who caused a transaction. `nil` for plain local edits.
+public typealias Origin = String
+
+/// A Yjs v13 document: the block store, its shared types, transactions and pending updates.
+///
+/// One synchronous owner: not thread-safe, no I/O, no clock, no randomness (the client id
+/// is passed in). Full history is kept: deleted content is never garbage-collected.
+public final class Doc {
+    public private(set) var clientID: ClientID
+
+    var items: ContiguousArray<ItemRec> = []
+    var slots: ContiguousArray<ClientSlot> = []
+    var slotOf: [ClientID: Int32] = [:]
+    var types: ContiguousArray<TypeRec> = []
+    var roots: [String: Int32] = [:]
+    var keys: [String] = []
+    var keyIndex: [String: Int32] = [:]
+    var payloads: [Payload] = []
+    var freeHandles: [Handle] = []
+
+    /// Structs waiting for missing dependencies (a v1-free value), and the clocks they wait for.
+    var pendingStructs: Update?
+    var pendingMissing: [ClientID: Clock] = [:]
+    /// Delete ranges on clocks not yet known.
+    var pendingDeletes: DeleteSet?
+
+    var txn: TxnState?
+    var updateObservers: [(id: Int, f: (Update, Origin?) -> Void)] = []
+    var afterTxnObservers: [(id: Int, f: (TransactionInfo) -> Void)] = []
+    var textObservers: [Int32: [(id: Int, f: (TextEvent) -> Void)]] = [:]
+    var mapObservers: [Int32: [(id: Int, f: (Set<String>) -> Void)]] = [:]
+    var nextObserverID = 1
+
+    /// Creates an empty document. `clientID` must be a fresh random uint32 per session
+    /// unless the document's state was persisted with it.
+    public init(clientID: ClientID) {
+        self.clientID = clientID
+    }
+
+    // MARK: - slots, keys, payloads
+
+    func slot(for client: ClientID) -> Int32 {
+        if let s = slotOf[client] { return s }
+        let s = Int32(slots.count)
+        slots.append(ClientSlot(id: client))
+        slotOf[client] = s
+        return s
+    }
+
+    func intern(_ key: String) -> Int32 {
+        if let k = keyIndex[key] { return k }
+        let k = Int32(keys.count)
+        keys.append(key)
+        keyIndex[key] = k
+        return k
+    }
+
+    /// The state of `client`: the next clock this document expects from it.
+    public func state(of client: ClientID) -> Clock {
+        guard let s = slotOf[client] else { return 0 }
+        return slots[Int(s)].state
+    }
+
+    /// The document's state vector.
+    public var stateVector: StateVector {
+        var sv = StateVector()
+        for s in slots where s.state > 0 { sv.clocks[s.id] = s.state }
+        return sv
+    }
+
+    /// Whether structs or deletes are waiting for updates that have not arrived.
+    public var hasPending: Bool { pendingStructs != nil || pendingDeletes != nil }
+
+    /// The clocks pending structs wait for (client -> first missing clock).
+    public var pendingMissing_: [ClientID: Clock] { pendingMissing }
+
+    // MARK: - types
+
+    func rootType(_ name: String, kind: TypeKind) -> Int32 {
+        if let t = roots[name] {
+            if types[Int(t)].kind == .unknown && kind != .unknown { types[Int(t)].kind = kind }
+            return t
+        }
+        let t = Int32(types.count)
+        types.append(TypeRec(kind: kind, rootName: name))
+        roots[name] = t
+        return t
+    }
+
+    // MARK: - item records
+
+    func newRecord(_ r: ItemRec) -> Handle {
+        if let h = freeHandles.popLast() {
+            items[Int(h)] = r
+            return h
+        }
+        let h = Handle(items.count)
+        items.append(r)
+        return h
+    }
+
+    /// Finds the item of `slot` containing `clock` (which must be below the slot's state).
+    /// - Complexity: O(log n) plus a walk over the split parts of one indexed item
+    ///   (bounded: long walks add the found item to the index).
+    func find(slot s: Int32, clock: Clock) -> Handle {
+        let si = Int(s)
+        let idx = slots[si].index
+        var lo = 0, hi = idx.count - 1
+        var start = slots[si].first
+        // last index entry with clock <= target
+        while lo <= hi {
+            let mid = (lo + hi) >> 1
+            let h = idx[mid]
+            if items[Int(h)].clock <= clock { start = h; lo = mid + 1 } else { hi = mid - 1 }
+        }
+        var h = start
+        var steps = 0
+        while items[Int(h)].clock + items[Int(h)].length <= clock {
+            h = items[Int(h)].nextInClock
+            steps += 1
+        }
+        if steps > 24 { indexInsert(slot: s, h) }
+        return h
+    }
+
+    func find(_ id: ID) -> Handle {
+        find(slot: slotOf[id.client]!, clock: id.clock)
+    }
+
+    func indexInsert(slot s: Int32, _ h: Handle) {
+        let si = Int(s)
+        let c = items[Int(h)].clock
+        var lo = 0, hi = slots[si].index.count
+        while lo < hi {
+            let mid = (lo + hi) >> 1
+            if items[Int(slots[si].index[mid])].clock < c { lo = mid + 1 } else { hi = mid }
+        }
+        if lo < slots[si].index.count && slots[si].index[lo] == h { return }
+        slots[si].index.insert(h, at: lo)
+    }
+
+    func indexRemove(slot s: Int32, _ h: Handle) {
+        let si = Int(s)
+        let c = items[Int(h)].clock
+        if let l = slots[si].index.last, l == h { slots[si].index.removeLast(); return }
+        var lo = 0, hi = slots[si].index.count
+        while lo < hi {
+            let mid = (lo + hi) >> 1
+            if items[Int(slots[si].index[mid])].clock < c { lo = mid + 1 } else { hi = mid }
+        }
+        if lo < slots[si].index.count && slots[si].index[lo] == h { slots[si].index.remove(at: lo) }
+    }
+
+    /// Appends a struct at the end of its client's clock chain (clocks must be contiguous).
+    func addStruct(_ h: Handle) {
+        let r = items[Int(h)]
+        let si = Int(r.slot)
+        precondition(r.clock == slots[si].state, "non-contiguous clock")
+        txn?.noteBefore(slot: r.slot, clock: slots[si].state)
+        let last = slots[si].last
+        items[Int(h)].prevInClock = last
+        items[Int(h)].nextInClock = noHandle
+        if last != noHandle { items[Int(last)].nextInClock = h } else { slots[si].first = h }
+        slots[si].last = h
+        slots[si].state = r.clock + r.length
+        slots[si].index.append(h)
+    }
+
+    /// Splits item `h` so that it keeps its first `diff` units; returns the new right part.
+    /// Follows Yjs `splitItem`: the right part's origin is the left part's last unit; the
+    /// left part keeps its right origin; a surrogate pair cut in two becomes U+FFFD twice.
+    @discardableResult
+    func split(_ h: Handle, at diff: Int) -> Handle {
+        var l = items[Int(h)]
+        precondition(diff > 0 && diff < l.length, "split outside item")
+        var r = l
+        r.clock = l.clock + diff
+        r.length = l.length - diff
+        r.originClient = l.client
+        r.originClock = l.clock + diff - 1
+        r.left = h
+        r.prevInClock = h
+        r.redone = noHandle
+        switch l.kind {
+        case .string:
+            let si = Int(l.slot)
+            let cut = l.clock + diff
+            if UTF16.isLeadSurrogate(slots[si].units[cut - 1]) {
+                slots[si].units[cut - 1] = 0xFFFD
+                if UTF16.isTrailSurrogate(slots[si].units[cut]) { slots[si].units[cut] = 0xFFFD }
+            }
+        case .json:
+            if case .json(let xs) = payloads[Int(l.payload)] {
+                payloads[Int(l.payload)] = .json(Array(xs[..<diff]))
+                payloads.append(.json(Array(xs[diff...])))
+                r.payload = Int32(payloads.count - 1)
+            }
+        case .any:
+            if case .any(let xs) = payloads[Int(l.payload)] {
+                payloads[Int(l.payload)] = .any(Array(xs[..<diff]))
+                payloads.append(.any(Array(xs[diff...])))
+                r.payload = Int32(payloads.count - 1)
+            }
+        default: break
+        }
+        l.length = diff
+        let rh = newRecord(r)
+        l.right = rh
+        l.nextInClock = rh
+        items[Int(h)] = l
+        if r.right != noHandle { items[Int(r.right)].left = rh }
+        if r.nextInClock != noHandle { items[Int(r.nextInClock)].prevInClock = rh } else { slots[Int(l.slot)].last = rh }
+        if r.parentSub >= 0 && r.right == noHandle && r.parent >= 0 {
+            types[Int(r.parent)].map[r.parentSub] = rh
+        }
+        txn?.mergeStructs.append(r.id)
+        return rh
+    }
+
+    /// The item ending exactly at `id` (splits if needed).
+    func cleanEnd(_ id: ID) -> Handle {
+        let h = find(id)
+        let r = items[Int(h)]
+        if id.clock != r.clock + r.length - 1 && r.kind != .gc {
+            split(h, at: id.clock - r.clock + 1)
+        }
+        return h
+    }
+
+    /// The item starting exactly at `id` (splits if needed).
+    func cleanStart(_ id: ID) -> Handle {
+        let h = find(id)
+        let r = items[Int(h)]
+        if r.clock < id.clock && r.kind != .gc {
+            return split(h, at: id.clock - r.clock)
+        }
+        return h
+    }
+
+    // MARK: - deletion
+
+    /// Marks `h` deleted (Yjs `Item.delete`), records it in the transaction, and deletes the
+    /// children of a deleted type.
+    func deleteItem(_ h: Handle) {
+        let r = items[Int(h)]
+        if r.isDeleted || r.kind == .gc { return }
+        if r.parentSub < 0 && r.isCountable && r.parent >= 0 {
+            types[Int(r.parent)].length -= r.length
+        }
+        if r.parent >= 0 { types[Int(r.parent)].cacheItem = noHandle }
+        items[Int(h)].flags.insert(.deleted)
+        txn!.addDelete(slot: r.slot, clock: r.clock, length: r.length)
+        if r.parent >= 0 { txn!.changed(type: r.parent, key: r.parentSub) }
+        if r.kind == .type {
+            let t = Int(r.payload)
+            var c = types[t].start
+            while c != noHandle {
+                if !items[Int(c)].isDeleted { deleteItem(c) }
+                c = items[Int(c)].right
+            }
+            for (_, v) in types[t].map {
+                var x = v
+                while x != noHandle {
+                    if !items[Int(x)].isDeleted { deleteItem(x) }
+                    x = items[Int(x)].left
+                }
+            }
+        }
+    }
+
+    // MARK: - merging (Yjs tryToMergeWithLefts)
+
+    /// Whether `l` can absorb `r` (Yjs `Item.mergeWith` / `GC.mergeWith`).
+    func canMerge(_ lh: Handle, _ rh: Handle) -> Bool {
+        let l = items[Int(lh)], r = items[Int(rh)]
+        if l.kind == .gc || r.kind == .gc { return l.kind == .gc && r.kind == .gc }
+        guard l.isDeleted == r.isDeleted, l.kind == r.kind else { return false }
+        switch l.kind {
+        case .string, .deleted, .json, .any: break
+        default: return false
+        }
+        return r.originClient == l.client && r.originClock == l.clock + l.length - 1
+            && l.right == rh
+            && l.rightOriginClient == r.rightOriginClient && (l.rightOriginClient == noClient || l.rightOriginClock == r.rightOriginClock)
+            && l.client == r.client && l.clock + l.length == r.clock
+            && l.redone == noHandle && r.redone == noHandle
+    }
+
+    /// Merges `r` into its clock predecessor `l` (which must satisfy `canMerge`).
+    func absorb(_ lh: Handle, _ rh: Handle) {
+        let r = items[Int(rh)]
+        let leftVisibleBefore = items[Int(lh)].visibleLength
+        switch r.kind {
+        case .json:
+            if case .json(let a) = payloads[Int(items[Int(lh)].payload)], case .json(let b) = payloads[Int(r.payload)] {
+                payloads[Int(items[Int(lh)].payload)] = .json(a + b)
+            }
+        case .any:
+            if case .any(let a) = payloads[Int(items[Int(lh)].payload)], case .any(let b) = payloads[Int(r.payload)] {
+                payloads[Int(items[Int(lh)].payload)] = .any(a + b)
+            }
+        default: break
+        }
+        if r.flags.contains(.keep) { items[Int(lh)].flags.insert(.keep) }
+        items[Int(lh)].length += r.length
+        if r.kind != .gc {
+            items[Int(lh)].right = r.right
+            if r.right != noHandle { items[Int(r.right)].left = lh }
+        }
+        items[Int(lh)].nextInClock = r.nextInClock
+        if r.nextInClock != noHandle { items[Int(r.nextInClock)].prevInClock = lh } else { slots[Int(r.slot)].last = lh }
+        if r.parentSub >= 0 && r.parent >= 0 && types[Int(r.parent)].map[r.parentSub] == rh {
+            types[Int(r.parent)].map[r.parentSub] = lh
+        }
+        if r.parent >= 0 && types[Int(r.parent)].cacheItem == rh {
+            types[Int(r.parent)].cacheItem = lh
+            types[Int(r.parent)].cacheIndex -= leftVisibleBefore
+        }
+        indexRemove(slot: r.slot, rh)
+        items[Int(rh)].flags = .dead
+        items[Int(rh)].kind = .gc
+        freeHandles.append(rh)
+    }
+
+    /// Yjs `tryToMergeWithLefts`: merges `h` into its clock predecessors while possible.
+    /// Returns the surviving handle and how many structs were merged away.
+    @discardableResult
+    func mergeWithLefts(_ h: Handle) -> (survivor: Handle, merged: Int) {
+        var right = h
+        var merged = 0
+        while true {
+            let left = items[Int(right)].prevInClock
+            if left == noHandle { break }
+            if canMerge(left, right) {
+                absorb(left, right)
+                merged += 1
+                right = left
+            } else {
+                break
+            }
+        }
+        return (right, merged)
+    }
+}
