@@ -28,7 +28,7 @@ let package = Package(
         .testTarget(
             name: "StetCRDTTests",
             dependencies: ["StetCRDT"],
-            resources: [.copy("Vectors")]
+            resources: [.copy("Vectors"), .copy("Fixtures")]
         ),
     ]
 )
