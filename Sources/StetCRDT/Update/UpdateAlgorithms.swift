@@ -20,9 +20,14 @@ public enum UpdateAlgorithms {
     ///
     /// One input is returned unchanged, as Yjs does.
     public static func merge(_ updates: [Update]) -> Update {
+        merge(updates, heapFrom: ReaderQueue.v8SmallSortLimit)
+    }
+
+    /// `merge` with the number of readers from which a heap replaces the V8 sort (tests).
+    static func merge(_ updates: [Update], heapFrom: Int) -> Update {
         if updates.count == 1 { return updates[0] }
         var readers = updates.map { StructReader($0.clients, dropsSkips: true) }
-        var queue = ReaderQueue(readers)
+        var queue = ReaderQueue(readers, heapFrom: heapFrom)
         var out = SectionWriter()
         // The struct waiting to be written. It is held back because the next struct of the
         // same client may still be joined to it, cut against it, or need a Skip before it.
@@ -367,62 +372,90 @@ private struct SectionWriter {
 /// Item at the same ID, which both claim to come first. From 64 readers on, a heap keeps the
 /// stable order instead: identical whenever the comparator is consistent.
 private struct ReaderQueue {
-    private static let v8SmallSortLimit = 64
+    static let v8SmallSortLimit = 64
 
-    private var order: [Int] = []          // small mode: readers in their last sorted order
-    private var heap: [HeapEntry] = []     // large mode
-    private let usesHeap: Bool
-    private var putBacks = 0
-
-    private struct HeapEntry {
+    /// What the order looks at in a reader's current struct.
+    private struct Key {
         var client: ClientID
         var clock: Clock
-        var tie: Int
-        var reader: Int
-        func precedes(_ o: HeapEntry) -> Bool {
-            if client != o.client { return client > o.client }
-            if clock != o.clock { return clock < o.clock }
-            return tie < o.tie
+        var kind: Int       // Yjs's struct class: 0 GC, 1 Skip, 2 Item
+        var tie = 0         // heap mode only
+
+        init?(_ p: Placed?) {
+            guard let p else { return nil }
+            client = p.client
+            clock = p.clock
+            switch p.s {
+            case .gc: kind = 0
+            case .skip: kind = 1
+            case .item: kind = 2
+            }
+        }
+
+        /// Yjs's comparator, sign only: higher client first, then lower clock; at one ID a
+        /// Skip goes last, and of two other different classes each claims to come first.
+        func compare(_ b: Key) -> Int {
+            if client != b.client { return b.client > client ? 1 : -1 }
+            if clock != b.clock { return clock < b.clock ? -1 : 1 }
+            if kind == b.kind { return 0 }
+            return kind == 1 ? 1 : -1
+        }
+
+        /// The heap's order: the same, with ties broken by `tie`.
+        func precedes(_ b: Key) -> Bool {
+            if client != b.client { return client > b.client }
+            if clock != b.clock { return clock < b.clock }
+            return tie < b.tie
         }
     }
 
-    init(_ readers: [StructReader]) {
+    private let usesHeap: Bool
+    // small mode: readers in their last sorted order, and each reader's key
+    private var order: [Int] = []
+    private var keys: [Key?] = []
+    private var lastTaken: Int?
+    // large mode
+    private var heap: [(key: Key, reader: Int)] = []
+    private var putBacks = 0
+
+    init(_ readers: [StructReader], heapFrom: Int) {
         let live = readers.indices.filter { readers[$0].current != nil }
-        usesHeap = live.count >= Self.v8SmallSortLimit
+        usesHeap = live.count >= heapFrom
         if usesHeap {
             for r in live {
-                // Initially ties keep input order.
-                push(HeapEntry(client: readers[r].current!.client, clock: readers[r].current!.clock, tie: r, reader: r))
+                var key = Key(readers[r].current)!
+                key.tie = r // initially ties keep input order
+                push(key, r)
             }
         } else {
             order = live
+            keys = readers.map { Key($0.current) }
         }
     }
 
     /// The reader to take from this round, or nil when all are exhausted. In heap mode the
     /// reader is removed until `putBack`.
     mutating func takeFront(_ readers: [StructReader]) -> Int? {
-        if usesHeap { return pop()?.reader }
-        order.removeAll { readers[$0].current == nil }
+        if usesHeap { return pop() }
+        // Only the reader taken last round can have moved.
+        if let r = lastTaken {
+            keys[r] = Key(readers[r].current)
+            if keys[r] == nil { order.removeAll { $0 == r } }
+        }
         if order.isEmpty { return nil }
-        Self.v8Sort(&order) { Self.compare(readers[$0].current!, readers[$1].current!) }
+        let keys = self.keys
+        Self.v8Sort(&order) { keys[$0]!.compare(keys[$1]!) }
+        lastTaken = order[0]
         return order[0]
     }
 
     /// Ends the round for the reader `takeFront` returned.
     mutating func putBack(_ r: Int, _ readers: [StructReader]) {
-        guard usesHeap, let cur = readers[r].current else { return }
+        guard usesHeap, var key = Key(readers[r].current) else { return }
         // The only reader that moved was first; a stable sort leaves it before its equals.
         putBacks += 1
-        push(HeapEntry(client: cur.client, clock: cur.clock, tie: -putBacks, reader: r))
-    }
-
-    /// Yjs's comparator, sign only.
-    private static func compare(_ a: Placed, _ b: Placed) -> Int {
-        if a.client != b.client { return b.client > a.client ? 1 : -1 }
-        if a.clock != b.clock { return a.clock < b.clock ? -1 : 1 }
-        if a.s.kindCode == b.s.kindCode { return 0 }
-        return a.s.isSkip ? 1 : -1
+        key.tie = -putBacks
+        push(key, r)
     }
 
     /// V8's `Array.prototype.sort` (TimSort) for fewer than 64 elements: the leading run is
@@ -453,20 +486,20 @@ private struct ReaderQueue {
         }
     }
 
-    private mutating func push(_ e: HeapEntry) {
-        heap.append(e)
+    private mutating func push(_ key: Key, _ reader: Int) {
+        heap.append((key, reader))
         var i = heap.count - 1
         while i > 0 {
             let parent = (i - 1) / 2
-            if !heap[i].precedes(heap[parent]) { break }
+            if !heap[i].key.precedes(heap[parent].key) { break }
             heap.swapAt(i, parent)
             i = parent
         }
     }
 
-    private mutating func pop() -> HeapEntry? {
+    private mutating func pop() -> Int? {
         guard !heap.isEmpty else { return nil }
-        let top = heap[0]
+        let top = heap[0].reader
         let last = heap.removeLast()
         if !heap.isEmpty {
             heap[0] = last
@@ -474,24 +507,13 @@ private struct ReaderQueue {
             while true {
                 let l = 2 * i + 1, r = l + 1
                 var best = i
-                if l < heap.count && heap[l].precedes(heap[best]) { best = l }
-                if r < heap.count && heap[r].precedes(heap[best]) { best = r }
+                if l < heap.count && heap[l].key.precedes(heap[best].key) { best = l }
+                if r < heap.count && heap[r].key.precedes(heap[best].key) { best = r }
                 if best == i { break }
                 heap.swapAt(i, best)
                 i = best
             }
         }
         return top
-    }
-}
-
-private extension UpdateStruct {
-    /// Which of Yjs's struct classes this is (GC, Skip, Item).
-    var kindCode: Int {
-        switch self {
-        case .gc: 0
-        case .skip: 1
-        case .item: 2
-        }
     }
 }
