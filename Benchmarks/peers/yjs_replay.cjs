@@ -61,9 +61,13 @@ export async function resolve (specifier, context, next) {
   }
 }`
 
-async function loadYjs (build) {
-  if (build === 'cjs') return require('yjs')
+async function loadYjs (opts) {
   const { register } = require('node:module')
+  if (opts.build === 'esm' && typeof register !== 'function') {
+    process.stderr.write(`yjs_replay: node ${process.version} has no module.register (needs 18.19/20.6+): using the CommonJS build\n`)
+    opts.build = 'cjs'
+  }
+  if (opts.build === 'cjs') return require('yjs')
   const { pathToFileURL } = require('node:url')
   const roots = (process.env.NODE_PATH || '/usr/share/nodejs').split(':').filter(Boolean)
   register('data:text/javascript,' + encodeURIComponent(HOOK), pathToFileURL(__filename), { data: { roots } })
@@ -131,7 +135,7 @@ function replay (trace) {
 
 async function main () {
   const opts = parseArgs(process.argv.slice(2))
-  Y = await loadYjs(opts.build)
+  Y = await loadYjs(opts)
   const version = require('yjs/package.json').version
   let allOk = true
   for (const file of traceFiles(opts.traces, opts.only)) {
