@@ -191,25 +191,25 @@ extension Doc {
         if case .item(let p)? = x.parentRef, x.client != p.client, p.clock >= state(of: p.client) { return p.client }
         if let o = x.origin {
             x.left = cleanEnd(o)
-            x.origin = items[Int(x.left)].lastID
+            x.origin = items[x.left].lastID
         }
         if let o = x.rightOrigin {
             x.right = cleanStart(o)
-            x.rightOrigin = items[Int(x.right)].id
+            x.rightOrigin = items[x.right].id
         }
-        let leftIsGC = x.left != noHandle && items[Int(x.left)].kind == .gc
-        let rightIsGC = x.right != noHandle && items[Int(x.right)].kind == .gc
+        let leftIsGC = x.left != noHandle && items[x.left].kind == .gc
+        let rightIsGC = x.right != noHandle && items[x.right].kind == .gc
         x.parentResolved = true
         if leftIsGC || rightIsGC {
             x.parent = -1
         } else if x.parentRef == nil {
             if x.left != noHandle {
-                x.parent = items[Int(x.left)].parent
-                let ps = items[Int(x.left)].parentSub
+                x.parent = items[x.left].parent
+                let ps = items[x.left].parentSub
                 x.parentSub = ps >= 0 ? keys[Int(ps)] : nil
             } else if x.right != noHandle {
-                x.parent = items[Int(x.right)].parent
-                let ps = items[Int(x.right)].parentSub
+                x.parent = items[x.right].parent
+                let ps = items[x.right].parentSub
                 x.parentSub = ps >= 0 ? keys[Int(ps)] : nil
             } else {
                 x.parent = -1
@@ -220,7 +220,7 @@ extension Doc {
                 x.parent = rootType(name, kind: .unknown)
             case .item(let pid):
                 let ph = find(pid)
-                let pr = items[Int(ph)]
+                let pr = items[ph]
                 x.parent = (pr.kind == .type) ? pr.payload : -1
             }
         }
@@ -232,7 +232,7 @@ extension Doc {
         if offset > 0 {
             x.clock += offset
             x.left = cleanEnd(ID(client: x.client, clock: x.clock - 1))
-            x.origin = items[Int(x.left)].lastID
+            x.origin = items[x.left].lastID
             x.content = x.content.sliced(from: offset)
             x.length -= offset
         }
@@ -249,17 +249,17 @@ extension Doc {
         // conflict resolution
         let needsScan: Bool
         if left == noHandle {
-            needsScan = right == noHandle || items[Int(right)].left != noHandle
+            needsScan = right == noHandle || items[right].left != noHandle
         } else {
-            needsScan = items[Int(left)].right != right
+            needsScan = items[left].right != right
         }
         if needsScan {
             var o: Handle
             if left != noHandle {
-                o = items[Int(left)].right
+                o = items[left].right
             } else if subKey >= 0 {
                 o = types[Int(parent)].map[subKey] ?? noHandle
-                while o != noHandle && items[Int(o)].left != noHandle { o = items[Int(o)].left }
+                while o != noHandle && items[o].left != noHandle { o = items[o].left }
             } else {
                 o = types[Int(parent)].start
             }
@@ -268,7 +268,7 @@ extension Doc {
             while o != noHandle && o != right {
                 beforeOrigin.insert(o)
                 conflicting.insert(o)
-                let or = items[Int(o)]
+                let or = items[o]
                 if or.origin == x.origin {
                     if or.client < x.client {
                         left = o
@@ -284,7 +284,7 @@ extension Doc {
                 } else {
                     break
                 }
-                o = items[Int(o)].right
+                o = items[o].right
             }
         }
         // content
@@ -303,13 +303,13 @@ extension Doc {
         }
         addStruct(h)
         if case .deleted = x.content {
-            items[Int(h)].flags.insert(.deleted)
+            items[h].flags.insert(.deleted)
             txn!.addDelete(slot: s, clock: rec.clock, length: rec.length)
         }
         txn!.changed(type: parent, key: subKey)
         types[Int(parent)].cacheItem = noHandle
         let pItem = types[Int(parent)].item
-        if (pItem != noHandle && items[Int(pItem)].isDeleted) || (subKey >= 0 && items[Int(h)].right != noHandle) {
+        if (pItem != noHandle && items[pItem].isDeleted) || (subKey >= 0 && items[h].right != noHandle) {
             deleteItem(h)
         }
     }
@@ -318,19 +318,19 @@ extension Doc {
     func link(_ h: Handle, parent: Int32, subKey: Int32, left: Handle) {
         var right: Handle
         if left != noHandle {
-            right = items[Int(left)].right
-            items[Int(left)].right = h
+            right = items[left].right
+            items[left].right = h
         } else if subKey >= 0 {
             right = types[Int(parent)].map[subKey] ?? noHandle
-            while right != noHandle && items[Int(right)].left != noHandle { right = items[Int(right)].left }
+            while right != noHandle && items[right].left != noHandle { right = items[right].left }
         } else {
             right = types[Int(parent)].start
             types[Int(parent)].start = h
         }
-        items[Int(h)].left = left
-        items[Int(h)].right = right
+        items[h].left = left
+        items[h].right = right
         if right != noHandle {
-            items[Int(right)].left = h
+            items[right].left = h
         } else if subKey >= 0 {
             types[Int(parent)].map[subKey] = h
             if left != noHandle { deleteItem(left) }
@@ -399,17 +399,17 @@ extension Doc {
                     if st < end { un.append(DeleteRange(clock: st, length: end - st)) }
                     let s = slotOf[client]!
                     var h = find(slot: s, clock: r.clock)
-                    if !items[Int(h)].isDeleted && items[Int(h)].clock < r.clock {
-                        h = split(h, at: r.clock - items[Int(h)].clock)
+                    if !items[h].isDeleted && items[h].clock < r.clock {
+                        h = split(h, at: r.clock - items[h].clock)
                     }
                     while h != noHandle {
-                        let it = items[Int(h)]
+                        let it = items[h]
                         guard it.clock < end else { break }
                         if !it.isDeleted {
                             if end < it.clock + it.length { split(h, at: end - it.clock) }
                             deleteItem(h)
                         }
-                        h = items[Int(h)].nextInClock
+                        h = items[h].nextInClock
                     }
                 } else {
                     un.append(r)

@@ -8,7 +8,7 @@ public typealias Origin = String
 public final class Doc {
     public private(set) var clientID: ClientID
 
-    var items: ContiguousArray<ItemRec> = []
+    let items = ItemStore()
     var slots: ContiguousArray<ClientSlot> = []
     var slotOf: [ClientID: Int32] = [:]
     var types: ContiguousArray<TypeRec> = []
@@ -25,6 +25,8 @@ public final class Doc {
     var pendingDeletes: DeleteSet?
 
     var txn: TxnState?
+    let txnBuffer = TxnState()
+    var localSlot: Int32 = -1
     var updateObservers: [(id: Int, f: (Update, Origin?) -> Void)] = []
     var afterTxnObservers: [(id: Int, f: (TransactionInfo) -> Void)] = []
     var textObservers: [Int32: [(id: Int, f: (TextEvent) -> Void)]] = [:]
@@ -40,7 +42,11 @@ public final class Doc {
     // MARK: - slots, keys, payloads
 
     func slot(for client: ClientID) -> Int32 {
-        if let s = slotOf[client] { return s }
+        if client == clientID && localSlot >= 0 { return localSlot }
+        if let s = slotOf[client] {
+            if client == clientID { localSlot = s }
+            return s
+        }
         let s = Int32(slots.count)
         slots.append(ClientSlot(id: client))
         slotOf[client] = s
@@ -91,12 +97,10 @@ public final class Doc {
 
     func newRecord(_ r: ItemRec) -> Handle {
         if let h = freeHandles.popLast() {
-            items[Int(h)] = r
+            items[h] = r
             return h
         }
-        let h = Handle(items.count)
-        items.append(r)
-        return h
+        return items.append(r)
     }
 
     /// Finds the item of `slot` containing `clock` (which must be below the slot's state).
@@ -111,12 +115,12 @@ public final class Doc {
         while lo <= hi {
             let mid = (lo + hi) >> 1
             let h = idx[mid]
-            if items[Int(h)].clock <= clock { start = h; lo = mid + 1 } else { hi = mid - 1 }
+            if items[h].clock <= clock { start = h; lo = mid + 1 } else { hi = mid - 1 }
         }
         var h = start
         var steps = 0
-        while items[Int(h)].clock + items[Int(h)].length <= clock {
-            h = items[Int(h)].nextInClock
+        while items[h].clock + items[h].length <= clock {
+            h = items[h].nextInClock
             steps += 1
         }
         if steps > 24 { indexInsert(slot: s, h) }
@@ -129,11 +133,11 @@ public final class Doc {
 
     func indexInsert(slot s: Int32, _ h: Handle) {
         let si = Int(s)
-        let c = items[Int(h)].clock
+        let c = items[h].clock
         var lo = 0, hi = slots[si].index.count
         while lo < hi {
             let mid = (lo + hi) >> 1
-            if items[Int(slots[si].index[mid])].clock < c { lo = mid + 1 } else { hi = mid }
+            if items[slots[si].index[mid]].clock < c { lo = mid + 1 } else { hi = mid }
         }
         if lo < slots[si].index.count && slots[si].index[lo] == h { return }
         slots[si].index.insert(h, at: lo)
@@ -141,26 +145,26 @@ public final class Doc {
 
     func indexRemove(slot s: Int32, _ h: Handle) {
         let si = Int(s)
-        let c = items[Int(h)].clock
+        let c = items[h].clock
         if let l = slots[si].index.last, l == h { slots[si].index.removeLast(); return }
         var lo = 0, hi = slots[si].index.count
         while lo < hi {
             let mid = (lo + hi) >> 1
-            if items[Int(slots[si].index[mid])].clock < c { lo = mid + 1 } else { hi = mid }
+            if items[slots[si].index[mid]].clock < c { lo = mid + 1 } else { hi = mid }
         }
         if lo < slots[si].index.count && slots[si].index[lo] == h { slots[si].index.remove(at: lo) }
     }
 
     /// Appends a struct at the end of its client's clock chain (clocks must be contiguous).
     func addStruct(_ h: Handle) {
-        let r = items[Int(h)]
+        let r = items[h]
         let si = Int(r.slot)
         precondition(r.clock == slots[si].state, "non-contiguous clock")
-        txn?.noteBefore(slot: r.slot, clock: slots[si].state)
+        txn?.noteBefore(slot: r.slot, clock: slots[si].state, handle: h)
         let last = slots[si].last
-        items[Int(h)].prevInClock = last
-        items[Int(h)].nextInClock = noHandle
-        if last != noHandle { items[Int(last)].nextInClock = h } else { slots[si].first = h }
+        items[h].prevInClock = last
+        items[h].nextInClock = noHandle
+        if last != noHandle { items[last].nextInClock = h } else { slots[si].first = h }
         slots[si].last = h
         slots[si].state = r.clock + r.length
         slots[si].index.append(h)
@@ -171,7 +175,7 @@ public final class Doc {
     /// left part keeps its right origin; a surrogate pair cut in two becomes U+FFFD twice.
     @discardableResult
     func split(_ h: Handle, at diff: Int) -> Handle {
-        var l = items[Int(h)]
+        var l = items[h]
         precondition(diff > 0 && diff < l.length, "split outside item")
         var r = l
         r.clock = l.clock + diff
@@ -207,20 +211,20 @@ public final class Doc {
         let rh = newRecord(r)
         l.right = rh
         l.nextInClock = rh
-        items[Int(h)] = l
-        if r.right != noHandle { items[Int(r.right)].left = rh }
-        if r.nextInClock != noHandle { items[Int(r.nextInClock)].prevInClock = rh } else { slots[Int(l.slot)].last = rh }
+        items[h] = l
+        if r.right != noHandle { items[r.right].left = rh }
+        if r.nextInClock != noHandle { items[r.nextInClock].prevInClock = rh } else { slots[Int(l.slot)].last = rh }
         if r.parentSub >= 0 && r.right == noHandle && r.parent >= 0 {
             types[Int(r.parent)].map[r.parentSub] = rh
         }
-        txn?.mergeStructs.append(r.id)
+        txn?.mergeStructs.append((r.id, rh))
         return rh
     }
 
     /// The item ending exactly at `id` (splits if needed).
     func cleanEnd(_ id: ID) -> Handle {
         let h = find(id)
-        let r = items[Int(h)]
+        let r = items[h]
         if id.clock != r.clock + r.length - 1 && r.kind != .gc {
             split(h, at: id.clock - r.clock + 1)
         }
@@ -230,7 +234,7 @@ public final class Doc {
     /// The item starting exactly at `id` (splits if needed).
     func cleanStart(_ id: ID) -> Handle {
         let h = find(id)
-        let r = items[Int(h)]
+        let r = items[h]
         if r.clock < id.clock && r.kind != .gc {
             return split(h, at: id.clock - r.clock)
         }
@@ -242,27 +246,27 @@ public final class Doc {
     /// Marks `h` deleted (Yjs `Item.delete`), records it in the transaction, and deletes the
     /// children of a deleted type.
     func deleteItem(_ h: Handle) {
-        let r = items[Int(h)]
+        let r = items[h]
         if r.isDeleted || r.kind == .gc { return }
         if r.parentSub < 0 && r.isCountable && r.parent >= 0 {
             types[Int(r.parent)].length -= r.length
         }
         if r.parent >= 0 { types[Int(r.parent)].cacheItem = noHandle }
-        items[Int(h)].flags.insert(.deleted)
+        items[h].flags.insert(.deleted)
         txn!.addDelete(slot: r.slot, clock: r.clock, length: r.length)
         if r.parent >= 0 { txn!.changed(type: r.parent, key: r.parentSub) }
         if r.kind == .type {
             let t = Int(r.payload)
             var c = types[t].start
             while c != noHandle {
-                if !items[Int(c)].isDeleted { deleteItem(c) }
-                c = items[Int(c)].right
+                if !items[c].isDeleted { deleteItem(c) }
+                c = items[c].right
             }
             for (_, v) in types[t].map {
                 var x = v
                 while x != noHandle {
-                    if !items[Int(x)].isDeleted { deleteItem(x) }
-                    x = items[Int(x)].left
+                    if !items[x].isDeleted { deleteItem(x) }
+                    x = items[x].left
                 }
             }
         }
@@ -272,7 +276,7 @@ public final class Doc {
 
     /// Whether `l` can absorb `r` (Yjs `Item.mergeWith` / `GC.mergeWith`).
     func canMerge(_ lh: Handle, _ rh: Handle) -> Bool {
-        let l = items[Int(lh)], r = items[Int(rh)]
+        let l = items[lh], r = items[rh]
         if l.kind == .gc || r.kind == .gc { return l.kind == .gc && r.kind == .gc }
         guard l.isDeleted == r.isDeleted, l.kind == r.kind else { return false }
         switch l.kind {
@@ -288,27 +292,27 @@ public final class Doc {
 
     /// Merges `r` into its clock predecessor `l` (which must satisfy `canMerge`).
     func absorb(_ lh: Handle, _ rh: Handle) {
-        let r = items[Int(rh)]
-        let leftVisibleBefore = items[Int(lh)].visibleLength
+        let r = items[rh]
+        let leftVisibleBefore = items[lh].visibleLength
         switch r.kind {
         case .json:
-            if case .json(let a) = payloads[Int(items[Int(lh)].payload)], case .json(let b) = payloads[Int(r.payload)] {
-                payloads[Int(items[Int(lh)].payload)] = .json(a + b)
+            if case .json(let a) = payloads[Int(items[lh].payload)], case .json(let b) = payloads[Int(r.payload)] {
+                payloads[Int(items[lh].payload)] = .json(a + b)
             }
         case .any:
-            if case .any(let a) = payloads[Int(items[Int(lh)].payload)], case .any(let b) = payloads[Int(r.payload)] {
-                payloads[Int(items[Int(lh)].payload)] = .any(a + b)
+            if case .any(let a) = payloads[Int(items[lh].payload)], case .any(let b) = payloads[Int(r.payload)] {
+                payloads[Int(items[lh].payload)] = .any(a + b)
             }
         default: break
         }
-        if r.flags.contains(.keep) { items[Int(lh)].flags.insert(.keep) }
-        items[Int(lh)].length += r.length
+        if r.flags.contains(.keep) { items[lh].flags.insert(.keep) }
+        items[lh].length += r.length
         if r.kind != .gc {
-            items[Int(lh)].right = r.right
-            if r.right != noHandle { items[Int(r.right)].left = lh }
+            items[lh].right = r.right
+            if r.right != noHandle { items[r.right].left = lh }
         }
-        items[Int(lh)].nextInClock = r.nextInClock
-        if r.nextInClock != noHandle { items[Int(r.nextInClock)].prevInClock = lh } else { slots[Int(r.slot)].last = lh }
+        items[lh].nextInClock = r.nextInClock
+        if r.nextInClock != noHandle { items[r.nextInClock].prevInClock = lh } else { slots[Int(r.slot)].last = lh }
         if r.parentSub >= 0 && r.parent >= 0 && types[Int(r.parent)].map[r.parentSub] == rh {
             types[Int(r.parent)].map[r.parentSub] = lh
         }
@@ -317,8 +321,8 @@ public final class Doc {
             types[Int(r.parent)].cacheIndex -= leftVisibleBefore
         }
         indexRemove(slot: r.slot, rh)
-        items[Int(rh)].flags = .dead
-        items[Int(rh)].kind = .gc
+        items[rh].flags = .dead
+        items[rh].kind = .gc
         freeHandles.append(rh)
     }
 
@@ -329,7 +333,7 @@ public final class Doc {
         var right = h
         var merged = 0
         while true {
-            let left = items[Int(right)].prevInClock
+            let left = items[right].prevInClock
             if left == noHandle { break }
             if canMerge(left, right) {
                 absorb(left, right)

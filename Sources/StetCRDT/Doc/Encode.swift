@@ -1,7 +1,7 @@
 extension Doc {
     /// The content of item `h` as a wire value.
     func content(of h: Handle) -> ItemContent {
-        let r = items[Int(h)]
+        let r = items[h]
         switch r.kind {
         case .string:
             let units = slots[Int(r.slot)].units[r.clock..<(r.clock + r.length)]
@@ -30,13 +30,13 @@ extension Doc {
 
     /// Item `h` as an update struct, without its first `offset` units.
     func wireStruct(_ h: Handle, offset: Int = 0, collapseDeleted: Bool = false) -> UpdateStruct {
-        let r = items[Int(h)]
+        let r = items[h]
         if r.kind == .gc { return .gc(clock: r.clock + offset, length: r.length - offset) }
         var parent: ParentRef?
         var sub: String?
         if r.originClient == noClient && r.rightOriginClient == noClient {
             let t = types[Int(r.parent)]
-            if let name = t.rootName { parent = .root(name) } else { parent = .item(items[Int(t.item)].id) }
+            if let name = t.rootName { parent = .root(name) } else { parent = .item(items[t.item].id) }
             if r.parentSub >= 0 { sub = keys[Int(r.parentSub)] }
         }
         let it = UpdateItem(clock: r.clock, origin: r.origin, rightOrigin: r.rightOrigin, parent: parent,
@@ -51,11 +51,11 @@ extension Doc {
         guard clock < slots[si].state else { return [] }
         var h = find(slot: s, clock: max(clock, 0))
         var out: [UpdateStruct] = []
-        out.append(wireStruct(h, offset: max(clock, 0) - items[Int(h)].clock, collapseDeleted: collapseDeleted))
-        h = items[Int(h)].nextInClock
+        out.append(wireStruct(h, offset: max(clock, 0) - items[h].clock, collapseDeleted: collapseDeleted))
+        h = items[h].nextInClock
         while h != noHandle {
             out.append(wireStruct(h, collapseDeleted: collapseDeleted))
-            h = items[Int(h)].nextInClock
+            h = items[h].nextInClock
         }
         return out
     }
@@ -68,7 +68,7 @@ extension Doc {
             var rs: [DeleteRange] = []
             var h = s.first
             while h != noHandle {
-                let r = items[Int(h)]
+                let r = items[h]
                 if r.isDeleted {
                     if let last = rs.last, last.end == r.clock {
                         rs[rs.count - 1].length += r.length

@@ -23,13 +23,13 @@ struct TextCursor {
 
 extension Doc {
     func formatValue(_ h: Handle) -> (String, String)? {
-        let r = items[Int(h)]
+        let r = items[h]
         guard r.kind == .format, case .format(let k, let v) = payloads[Int(r.payload)] else { return nil }
         return (k, v)
     }
 
     func forward(_ p: inout TextCursor) {
-        let r = items[Int(p.right)]
+        let r = items[p.right]
         if !r.isDeleted {
             if let (k, v) = formatValue(p.right) {
                 if v == "null" { p.attrs[k] = nil } else { p.attrs[k] = v }
@@ -46,10 +46,10 @@ extension Doc {
         var p = TextCursor(left: noHandle, right: types[Int(t)].start, index: 0, attrs: [:])
         var count = index
         while p.right != noHandle && count > 0 {
-            let r = items[Int(p.right)]
+            let r = items[p.right]
             if !r.isDeleted && r.kind != .format {
                 if count < r.length { split(p.right, at: count) }
-                count -= items[Int(p.right)].length
+                count -= items[p.right].length
             }
             forward(&p)
         }
@@ -62,7 +62,7 @@ extension Doc {
         var length = count
         // minimizeAttributeChanges
         while p.right != noHandle {
-            let r = items[Int(p.right)]
+            let r = items[p.right]
             if r.isDeleted { forward(&p); continue }
             if let (k, v) = formatValue(p.right), (attributes[k] ?? "null") == v { forward(&p); continue }
             break
@@ -80,8 +80,8 @@ extension Doc {
         }
         types[Int(t)].hasFormatting = true
         func negatedIndex(_ k: String) -> Int? { negated.firstIndex { $0.0 == k } }
-        loop: while p.right != noHandle && (length > 0 || (!negated.isEmpty && (items[Int(p.right)].isDeleted || items[Int(p.right)].kind == .format))) {
-            let r = items[Int(p.right)]
+        loop: while p.right != noHandle && (length > 0 || (!negated.isEmpty && (items[p.right].isDeleted || items[p.right].kind == .format))) {
+            let r = items[p.right]
             if !r.isDeleted {
                 if let (k, v) = formatValue(p.right) {
                     if let a = attributes[k] {
@@ -97,7 +97,7 @@ extension Doc {
                     }
                 } else {
                     if length < r.length { split(p.right, at: length) }
-                    length -= items[Int(p.right)].length
+                    length -= items[p.right].length
                 }
             }
             forward(&p)
@@ -108,7 +108,7 @@ extension Doc {
         }
         // insertNegatedAttributes
         while p.right != noHandle {
-            let r = items[Int(p.right)]
+            let r = items[p.right]
             if r.isDeleted { forward(&p); continue }
             if let (k, v) = formatValue(p.right), let i = negatedIndex(k), negated[i].1 == v {
                 negated.remove(at: i)

@@ -8,7 +8,7 @@ extension Doc {
             var clock = 0
             var prev = noHandle
             while h != noHandle {
-                let r = items[Int(h)]
+                let r = items[h]
                 precondition(!r.flags.contains(.dead), "dead item in clock chain of client \(s.id)")
                 precondition(r.clock == clock, "clock gap in client \(s.id): expected \(clock), got \(r.clock)")
                 precondition(r.length > 0, "empty item")
@@ -22,9 +22,9 @@ extension Doc {
             precondition(clock == s.state, "state \(s.state) != chain end \(clock) for client \(s.id)")
             var lastClock = -1
             for x in s.index {
-                precondition(!items[Int(x)].flags.contains(.dead), "dead item in index")
-                precondition(items[Int(x)].clock > lastClock, "index not sorted")
-                lastClock = items[Int(x)].clock
+                precondition(!items[x].flags.contains(.dead), "dead item in index")
+                precondition(items[x].clock > lastClock, "index not sorted")
+                lastClock = items[x].clock
             }
         }
         for (ti, t) in types.enumerated() {
@@ -32,7 +32,7 @@ extension Doc {
             var prev = noHandle
             var len = 0
             while h != noHandle {
-                let r = items[Int(h)]
+                let r = items[h]
                 precondition(r.left == prev, "broken left link at \(r.id)")
                 precondition(Int(r.parent) == ti, "item \(r.id) in wrong parent")
                 len += r.visibleLength
@@ -40,10 +40,10 @@ extension Doc {
                 h = r.right
             }
             precondition(len == t.length, "type length \(t.length) != visible \(len)")
-            if t.cacheItem != noHandle && !items[Int(t.cacheItem)].flags.contains(.dead) && Int(items[Int(t.cacheItem)].parent) == ti {
+            if t.cacheItem != noHandle && !items[t.cacheItem].flags.contains(.dead) && Int(items[t.cacheItem].parent) == ti {
                 var x = t.start
                 var at = 0
-                while x != noHandle && x != t.cacheItem { at += items[Int(x)].visibleLength; x = items[Int(x)].right }
+                while x != noHandle && x != t.cacheItem { at += items[x].visibleLength; x = items[x].right }
                 precondition(x == noHandle || at == t.cacheIndex, "position cache wrong: \(t.cacheIndex) vs \(at)")
             }
         }

@@ -1,6 +1,6 @@
 /// A handle on a shared map (Yjs `YMap`), used for document metadata.
 public struct YMap {
-    public unowned let doc: Doc
+    public unowned(unsafe) let doc: Doc
     let type: Int32
 
     /// Sets `key` to a value (last writer wins by Yjs rules).
@@ -21,10 +21,10 @@ public struct YMap {
 
     /// A nested map under `key`, created if absent.
     public func map(_ key: String) -> YMap {
-        if let h = doc.mapCurrent(type, key), doc.items[Int(h)].kind == .type { return YMap(doc: doc, type: doc.items[Int(h)].payload) }
+        if let h = doc.mapCurrent(type, key), doc.items[h].kind == .type { return YMap(doc: doc, type: doc.items[h].payload) }
         return doc.transact {
             let h = doc.mapSet(type, key, .type(.map))
-            return YMap(doc: doc, type: doc.items[Int(h)].payload)
+            return YMap(doc: doc, type: doc.items[h].payload)
         }
     }
 
@@ -36,7 +36,7 @@ public struct YMap {
 
     /// Keys with a live value, sorted.
     public var keys: [String] {
-        doc.types[Int(type)].map.compactMap { k, h in doc.items[Int(h)].isDeleted ? nil : doc.keys[Int(k)] }.sorted()
+        doc.types[Int(type)].map.compactMap { k, h in doc.items[h].isDeleted ? nil : doc.keys[Int(k)] }.sorted()
     }
 
     /// Calls `f` with the changed keys after each transaction that touched this map.
@@ -50,7 +50,7 @@ public struct YMap {
 
 /// A handle on a shared array (Yjs `YArray`) of plain values.
 public struct YArray {
-    public unowned let doc: Doc
+    public unowned(unsafe) let doc: Doc
     let type: Int32
 
     public var count: Int { doc.types[Int(type)].length }
@@ -74,7 +74,7 @@ public struct YArray {
         var out: [AnyValue] = []
         var h = doc.types[Int(type)].start
         while h != noHandle {
-            let r = doc.items[Int(h)]
+            let r = doc.items[h]
             if !r.isDeleted && r.isCountable {
                 switch doc.content(of: h) {
                 case .any(let xs): out.append(contentsOf: xs)
@@ -94,7 +94,7 @@ extension Doc {
     public func getArray(_ name: String) -> YArray { YArray(doc: self, type: rootType(name, kind: .array)) }
 
     func mapCurrent(_ t: Int32, _ key: String) -> Handle? {
-        guard let k = keyIndex[key], let h = types[Int(t)].map[k], !items[Int(h)].isDeleted else { return nil }
+        guard let k = keyIndex[key], let h = types[Int(t)].map[k], !items[h].isDeleted else { return nil }
         return h
     }
 
@@ -109,13 +109,13 @@ extension Doc {
         var (_, right) = findPosition(t, index)
         var remaining = count
         while remaining > 0 && right != noHandle {
-            let r = items[Int(right)]
+            let r = items[right]
             if !r.isDeleted && r.isCountable {
                 if remaining < r.length { split(right, at: remaining) }
-                remaining -= items[Int(right)].length
+                remaining -= items[right].length
                 deleteItem(right)
             }
-            right = items[Int(right)].right
+            right = items[right].right
         }
     }
 }

@@ -15,7 +15,7 @@ public struct TextEvent: Sendable {
 
 /// A handle on a shared text. Cheap to copy; all state lives in the `Doc`.
 public struct YText {
-    public unowned let doc: Doc
+    public unowned(unsafe) let doc: Doc
     let type: Int32
 
     /// Length in UTF-16 code units.
@@ -76,7 +76,7 @@ extension Doc {
         units.reserveCapacity(types[Int(t)].length)
         var h = types[Int(t)].start
         while h != noHandle {
-            let r = items[Int(h)]
+            let r = items[h]
             if r.kind == .string && !r.isDeleted {
                 units.append(contentsOf: slots[Int(r.slot)].units[r.clock..<(r.clock + r.length)])
             }
@@ -89,7 +89,7 @@ extension Doc {
         var scalars = 0, utf16 = 0
         var h = types[Int(t)].start
         while h != noHandle && scalars < target {
-            let r = items[Int(h)]
+            let r = items[h]
             if r.visibleLength > 0 {
                 if r.kind == .string {
                     let units = slots[Int(r.slot)].units
@@ -122,27 +122,27 @@ extension Doc {
         if index == 0 { return (noHandle, types[Int(t)].start) }
         var h = types[Int(t)].cacheItem
         var at = types[Int(t)].cacheIndex
-        if h == noHandle || items[Int(h)].flags.contains(.dead) { h = types[Int(t)].start; at = 0 }
+        if h == noHandle || items[h].flags.contains(.dead) { h = types[Int(t)].start; at = 0 }
         let target = index - 1 // the unit that must end `left`
         // move left while h starts after the target
         while at > target {
-            h = items[Int(h)].left
-            at -= items[Int(h)].visibleLength
+            h = items[h].left
+            at -= items[h].visibleLength
         }
         // move right until h contains the target
         while true {
-            let v = items[Int(h)].visibleLength
+            let v = items[h].visibleLength
             if v > 0 && target < at + v { break }
             at += v
-            h = items[Int(h)].right
+            h = items[h].right
         }
-        let r = items[Int(h)]
+        let r = items[h]
         if target < at + r.length - 1 {
             split(h, at: target - at + 1)
         }
         types[Int(t)].cacheItem = h
         types[Int(t)].cacheIndex = at
-        return (h, items[Int(h)].right)
+        return (h, items[h].right)
     }
 
     func insertText(_ t: Int32, at index: Int, _ text: String) {
@@ -154,7 +154,7 @@ extension Doc {
         var (left, right) = findPosition(t, index)
         // Yjs minimizeAttributeChanges: step over deleted items (and formats that change nothing)
         while right != noHandle {
-            let r = items[Int(right)]
+            let r = items[right]
             if r.isDeleted || (r.kind == .format && types[Int(t)].hasFormatting && formatIsNoop(t, right, before: left)) {
                 left = right
                 right = r.right
@@ -162,9 +162,43 @@ extension Doc {
                 break
             }
         }
+        if case .string(let str) = content, left != noHandle, extendInPlace(t, left: left, right: right, str) {
+            types[Int(t)].cacheItem = left
+            types[Int(t)].cacheIndex = index - (items[left].length - str.utf16.count)
+            return
+        }
         let h = createLocalItem(t, subKey: -1, left: left, right: right, content)
         types[Int(t)].cacheItem = h
         types[Int(t)].cacheIndex = index
+    }
+
+    /// Typing at the end of this client's newest string item: Yjs would create an item and
+    /// merge it into `left` when the transaction ends (same client, next clock, origin =
+    /// left's last unit, same right origin, neither deleted). Doing that merge right away
+    /// gives the same store and the same update bytes without a record per keystroke.
+    func extendInPlace(_ t: Int32, left: Handle, right: Handle, _ str: String) -> Bool {
+        let s = slot(for: clientID)
+        let si = Int(s)
+        let l = items[left]
+        guard slots[si].last == left, l.kind == .string, !l.isDeleted, l.redone == noHandle,
+              l.clock + l.length == slots[si].state, l.right == right else { return false }
+        if right == noHandle {
+            guard l.rightOriginClient == noClient else { return false }
+        } else {
+            let r = items[right]
+            guard l.rightOriginClient == r.client && l.rightOriginClock == r.clock else { return false }
+        }
+        let n = str.utf16.count
+        txn!.noteBefore(slot: s, clock: slots[si].state, handle: left)
+        if slots[si].units.count > l.clock + l.length {
+            slots[si].units.removeSubrange((l.clock + l.length)...)
+        }
+        slots[si].units.append(contentsOf: str.utf16)
+        items[left].length += n
+        slots[si].state += n
+        types[Int(t)].length += n
+        txn!.changed(type: t, key: -1)
+        return true
     }
 
     /// Creates and integrates a local item between `left` and `right` (adjacent).
@@ -174,11 +208,11 @@ extension Doc {
         let clock = slots[Int(s)].state
         var rec = ItemRec(client: clientID, clock: clock, length: content.length, slot: s, kind: Kind(rawValue: content.ref)!, flags: content.isCountable ? .countable : [])
         if left != noHandle {
-            let l = items[Int(left)]
+            let l = items[left]
             rec.originClient = l.client; rec.originClock = l.clock + l.length - 1
         }
         if right != noHandle {
-            rec.rightOriginClient = items[Int(right)].client; rec.rightOriginClock = items[Int(right)].clock
+            rec.rightOriginClient = items[right].client; rec.rightOriginClock = items[right].clock
         }
         rec.parent = t
         rec.parentSub = subKey
@@ -194,11 +228,11 @@ extension Doc {
 
     /// Whether a format item at `h` repeats the attribute value already in force at the insertion point.
     func formatIsNoop(_ t: Int32, _ h: Handle, before: Handle) -> Bool {
-        guard case .format(let key, let value)? = payloads.indices.contains(Int(items[Int(h)].payload)) ? payloads[Int(items[Int(h)].payload)] : nil else { return false }
+        guard case .format(let key, let value)? = payloads.indices.contains(Int(items[h].payload)) ? payloads[Int(items[h].payload)] : nil else { return false }
         // current attribute value: the last non-deleted format of this key before the point
         var x = before
         while x != noHandle {
-            let r = items[Int(x)]
+            let r = items[x]
             if r.kind == .format && !r.isDeleted, case .format(let k, let v) = payloads[Int(r.payload)], k == key {
                 return v == value
             }
@@ -211,21 +245,21 @@ extension Doc {
         var (left, right) = findPosition(t, index)
         var remaining = count
         while remaining > 0 && right != noHandle {
-            let r = items[Int(right)]
+            let r = items[right]
             if !r.isDeleted {
                 switch r.kind {
                 case .string, .embed, .type:
                     if remaining < r.length { split(right, at: remaining) }
-                    remaining -= items[Int(right)].length
+                    remaining -= items[right].length
                     deleteItem(right)
                 default: break
                 }
             }
             left = right
-            right = items[Int(right)].right
+            right = items[right].right
         }
         types[Int(t)].cacheItem = left == noHandle ? noHandle : left
-        types[Int(t)].cacheIndex = index - (left == noHandle ? 0 : items[Int(left)].visibleLength)
+        types[Int(t)].cacheIndex = index - (left == noHandle ? 0 : items[left].visibleLength)
         if left == noHandle { types[Int(t)].cacheIndex = 0 }
     }
 
@@ -245,9 +279,9 @@ extension Doc {
         }
         var h = types[Int(t)].start
         while h != noHandle {
-            let r = items[Int(h)]
+            let r = items[h]
             if r.isCountable && (r.kind == .string || r.kind == .embed || r.kind == .type) {
-                let before = txn.beforeState[r.slot] ?? slots[Int(r.slot)].state
+                let before = txn.beforeState(r.slot) ?? slots[Int(r.slot)].state
                 let created = r.clock >= before
                 let deletedNow = r.isDeleted && txnDeleted(txn, slot: r.slot, clock: r.clock)
                 if created {
@@ -271,7 +305,7 @@ extension Doc {
     }
 
     func txnDeleted(_ txn: TxnState, slot: Int32, clock: Clock) -> Bool {
-        guard let rs = txn.deletes[slot] else { return false }
+        guard let rs = txn.deletes(for: slot) else { return false }
         var lo = 0, hi = rs.count - 1
         while lo <= hi {
             let mid = (lo + hi) >> 1
