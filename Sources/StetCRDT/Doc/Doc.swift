@@ -184,7 +184,7 @@ public final class Doc {
         r.originClock = l.clock + diff - 1
         r.left = h
         r.prevInClock = h
-        r.redone = noHandle
+        if l.redoneClient != noClient { r.redoneClock = l.redoneClock + diff }
         switch l.kind {
         case .string:
             let si = Int(l.slot)
@@ -287,7 +287,7 @@ public final class Doc {
             && l.right == rh
             && l.rightOriginClient == r.rightOriginClient && (l.rightOriginClient == noClient || l.rightOriginClock == r.rightOriginClock)
             && l.client == r.client && l.clock + l.length == r.clock
-            && l.redone == noHandle && r.redone == noHandle
+            && l.redoneClient == noClient && r.redoneClient == noClient
     }
 
     /// Merges `r` into its clock predecessor `l` (which must satisfy `canMerge`).

@@ -41,8 +41,9 @@ struct ItemRec {
     var flags: ItemFlags
     /// For json/any/binary/embed/format/doc: index into `Doc.payloads`; for type: type index.
     var payload: Int32 = -1
-    /// For undo/redo: the item that re-created this one's content (or noHandle).
-    var redone: Handle = noHandle
+    /// For undo/redo: the first unit of the item that re-created this one's content.
+    var redoneClient: ClientID = noClient
+    var redoneClock: Clock = 0
 
     var isDeleted: Bool { flags.contains(.deleted) }
     var isCountable: Bool { flags.contains(.countable) }

@@ -1,6 +1,6 @@
 /// A handle on a shared map (Yjs `YMap`), used for document metadata.
 public struct YMap {
-    public unowned(unsafe) let doc: Doc
+    public let doc: Doc
     let type: Int32
 
     /// Sets `key` to a value (last writer wins by Yjs rules).
@@ -50,7 +50,7 @@ public struct YMap {
 
 /// A handle on a shared array (Yjs `YArray`) of plain values.
 public struct YArray {
-    public unowned(unsafe) let doc: Doc
+    public let doc: Doc
     let type: Int32
 
     public var count: Int { doc.types[Int(type)].length }

@@ -15,7 +15,7 @@ public struct TextEvent: Sendable {
 
 /// A handle on a shared text. Cheap to copy; all state lives in the `Doc`.
 public struct YText {
-    public unowned(unsafe) let doc: Doc
+    public let doc: Doc
     let type: Int32
 
     /// Length in UTF-16 code units.
@@ -180,7 +180,7 @@ extension Doc {
         let s = slot(for: clientID)
         let si = Int(s)
         let l = items[left]
-        guard slots[si].last == left, l.kind == .string, !l.isDeleted, l.redone == noHandle,
+        guard slots[si].last == left, l.kind == .string, !l.isDeleted, l.redoneClient == noClient,
               l.clock + l.length == slots[si].state, l.right == right else { return false }
         if right == noHandle {
             guard l.rightOriginClient == noClient else { return false }
