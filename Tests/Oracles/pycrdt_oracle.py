@@ -36,16 +36,21 @@ Indices are UTF-16 code units, as in Yjs. pycrdt's Text counts UTF-8 BYTES
 current text. An index that is out of range or splits a surrogate pair is an input
 error. Errors: {"error": message} on stdout, exit status 2.
 
-Known differences from yjs_oracle.cjs (checked with pycrdt 0.14.13 / Debian Yjs 13.5.43;
-everything else, including every produced update's structs, was identical in 400
-random 2-4 peer sessions with emoji, CJK and reordered/duplicated delivery):
+Known differences from yjs_oracle.cjs (pycrdt 0.14.13 against Debian's Yjs 13.5.43, found
+by ~1,500 random 2-4 peer sessions with emoji, CJK, duplicated and reordered delivery;
+produced update structs were byte-identical throughout):
   * delete sets inside updates and full states are written in ascending client order
     here, in Yjs's order there (yjs-wire.md section 11, pitfall 4): compare decoded;
-  * while a peer holds pending structs, yrs already shows in the text a later struct of
-    the same client whose origins it knows, although its clock leaves a gap (the state
-    vector does not advance); Yjs shows nothing until the gap is filled. Texts agree again
-    once nothing is pending, so compare mid-session texts with Yjs, and with yrs only when
-    nothing is pending (Yjs's output has "pending" per peer) or after "finalSync".
+  * out-of-order delivery is where yrs and Yjs part: (a) yrs already shows in the text a
+    later struct of a client whose origins it knows although its clock leaves a gap (the
+    state vector does not advance); Yjs keeps it pending; (b) when the gap is filled, yrs
+    sometimes does not retry its other pending structs until a later update arrives, so
+    its state vector stays behind Yjs's. Convergence after "finalSync" is unaffected.
+    So: compare a peer's text with yrs only when its state vector (decoded) equals Yjs's
+    and Yjs reports "pending": false, or after "finalSync"; and in sessions with
+    out-of-order delivery do not derive later local indices from yrs's text (use Yjs's, and
+    only for peers in that agreed state) or the two sessions diverge for a trivial reason.
+    In causal-order sessions the two agree at every step.
 
 Other invocations:
   --selftest   run a built-in session, print OK (exit 0) or the mismatch (exit 1)

@@ -18,6 +18,9 @@
 // Load:    {"mode":"load","updates":[hex...]} -> {"text","stateVector","fullState"}
 // Errors:  {"error":message} on stdout, exit status 2.
 //
+// Where yrs (pycrdt_oracle.py) and this oracle legitimately differ (delete-set order;
+// yrs's handling of out-of-order delivery) is described in pycrdt_oracle.py's docstring.
+//
 // Indices are UTF-16 code units, native to Yjs: no conversion. Every local operation
 // yields exactly one update, numbered in production order; an operation that changes
 // nothing yields the empty update "0000" (Yjs emits no event for it).
