@@ -282,20 +282,19 @@ extension Doc {
             let r = items[h]
             if r.isCountable && (r.kind == .string || r.kind == .embed || r.kind == .type) {
                 let before = txn.beforeState(r.slot) ?? slots[Int(r.slot)].state
-                let created = r.clock >= before
-                let deletedNow = r.isDeleted && txnDeleted(txn, slot: r.slot, clock: r.clock)
-                if created {
-                    if !r.isDeleted {
+                // units below `before` existed; the rest were created in this transaction
+                let old = max(0, min(r.length, before - r.clock))
+                if r.isDeleted {
+                    if old > 0 && txnDeleted(txn, slot: r.slot, clock: r.clock) { push(.delete(old)) }
+                } else {
+                    if old > 0 { push(.retain(old)) }
+                    if old < r.length {
                         if r.kind == .string {
-                            push(.insert(String(decoding: slots[Int(r.slot)].units[r.clock..<(r.clock + r.length)], as: UTF16.self)))
+                            push(.insert(String(decoding: slots[Int(r.slot)].units[(r.clock + old)..<(r.clock + r.length)], as: UTF16.self)))
                         } else {
                             push(.insert("\u{FFFC}"))
                         }
                     }
-                } else if deletedNow {
-                    push(.delete(r.length))
-                } else if !r.isDeleted {
-                    push(.retain(r.length))
                 }
             }
             h = r.right
