@@ -1,0 +1,1 @@
+../../../Tests/StetCRDTTests/FuzzRegressionTests.swift
