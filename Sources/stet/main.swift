@@ -1,1 +1,1 @@
-print("stet")
+Stet.main()
