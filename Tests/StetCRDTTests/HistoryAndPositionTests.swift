@@ -180,3 +180,29 @@ final class UndoTests: XCTestCase {
         }
     }
 }
+
+final class HostileInputTests: XCTestCase {
+    /// A remote update under our own client id makes us switch ids (as Yjs), so our next
+    /// edit does not reuse clocks someone else already used.
+    func testClientIDConflictSwitchesID() throws {
+        let impostor = Doc(clientID: 77)
+        impostor.getText().insert("theirs", at: 0)
+        let me = Doc(clientID: 77)
+        try me.applyUpdate(impostor.encodeStateAsUpdate())
+        XCTAssertNotEqual(me.clientID, 77)
+        me.getText().insert("mine ", at: 0)
+        try impostor.applyUpdate(me.encodeStateAsUpdate(from: impostor.stateVector))
+        XCTAssertEqual(impostor.getText().string, me.getText().string)
+        XCTAssertEqual(me.getText().string, "mine theirs")
+    }
+
+    /// Invalid JSON inside embed/format/JSON content is rejected at decode time, as Yjs's
+    /// JSON.parse would, with the byte offset.
+    func testInvalidJSONContentIsRejected() {
+        // 1 client, 1 struct, client 1 clock 0, info 5 (embed), root "text", embed "{"
+        let bytes: [UInt8] = [1, 1, 1, 0, 5, 1, 4, 0x74, 0x65, 0x78, 0x74, 1, 0x7b, 0]
+        XCTAssertThrowsError(try UpdateV1.decode(bytes)) { e in
+            XCTAssertTrue("\(e)".contains("valid JSON"), "\(e)")
+        }
+    }
+}

@@ -135,7 +135,7 @@ extension Doc {
         var headSkip = isSkip(cur, refs[cur]!.i)
         var head = take(cur)
         while true {
-            if !headSkip {
+            if !headSkip && head.length > 0 {
                 let ls = localState[head.client] ?? state(of: head.client)
                 localState[head.client] = ls
                 let offset = ls - head.clock
@@ -186,9 +186,11 @@ extension Doc {
     /// neighbours (splitting at the origins) and the parent.
     func getMissing(_ x: inout IncomingItem) -> ClientID? {
         if x.isGC { return nil }
-        if let o = x.origin, o.client != x.client, o.clock >= state(of: o.client) { return o.client }
-        if let o = x.rightOrigin, o.client != x.client, o.clock >= state(of: o.client) { return o.client }
-        if case .item(let p)? = x.parentRef, x.client != p.client, p.clock >= state(of: p.client) { return p.client }
+        // Yjs checks only other clients here (valid structs never point at their own future);
+        // hostile ones can, so own-client references are checked too and then stay pending.
+        if let o = x.origin, o.clock >= state(of: o.client) { return o.client }
+        if let o = x.rightOrigin, o.clock >= state(of: o.client) { return o.client }
+        if case .item(let p)? = x.parentRef, p.clock >= state(of: p.client) { return p.client }
         if let o = x.origin {
             x.left = cleanEnd(o)
             x.origin = items[x.left].lastID
@@ -246,6 +248,14 @@ extension Doc {
         let subKey: Int32 = x.parentSub.map { intern($0) } ?? -1
         var left = x.left
         let right = x.right
+        // Hostile structs can name neighbours in another type (or map key) than their parent;
+        // linking them would corrupt both lists. Keep the clocks, drop the content (as GC).
+        if (left != noHandle && (items[left].parent != parent || items[left].parentSub != subKey))
+            || (right != noHandle && (items[right].parent != parent || items[right].parentSub != subKey)) {
+            let h = newRecord(ItemRec(client: x.client, clock: x.clock, length: x.length, slot: s, kind: .gc, flags: .deleted))
+            addStruct(h)
+            return
+        }
         // conflict resolution
         let needsScan: Bool
         if left == noHandle {
@@ -340,16 +350,10 @@ extension Doc {
     /// Stores item content: strings into the client's UTF-16 arena, the rest as payloads.
     func storeContent(_ c: ItemContent, into rec: inout ItemRec) {
         let si = Int(rec.slot)
-        let base = rec.clock
-        if slots[si].units.count < base { slots[si].units.append(contentsOf: repeatElement(0, count: base - slots[si].units.count)) }
         switch c {
         case .string(let str):
-            if slots[si].units.count == base {
-                slots[si].units.append(contentsOf: str.utf16)
-            } else {
-                var i = base
-                for u in str.utf16 { slots[si].units[i] = u; i += 1 }
-            }
+            rec.contentStart = slots[si].units.count
+            slots[si].units.append(contentsOf: str.utf16)
             return
         case .json(let xs): payloads.append(.json(xs))
         case .any(let xs): payloads.append(.any(xs))
@@ -371,20 +375,11 @@ extension Doc {
             tr.item = noHandle // set after the record exists
             types.append(tr)
             rec.payload = Int32(types.count - 1)
-            padUnits(slot: si, to: base + rec.length)
             return
         case .deleted:
-            padUnits(slot: si, to: base + rec.length)
             return
         }
         rec.payload = Int32(payloads.count - 1)
-        padUnits(slot: si, to: base + rec.length)
-    }
-
-    func padUnits(slot si: Int, to end: Clock) {
-        if slots[si].units.count < end {
-            slots[si].units.append(contentsOf: repeatElement(0, count: end - slots[si].units.count))
-        }
     }
 
     /// Applies a delete set; returns the part on clocks this document does not know yet.

@@ -6,7 +6,7 @@ public typealias Origin = String
 /// One synchronous owner: not thread-safe, no I/O, no clock, no randomness (the client id
 /// is passed in). Full history is kept: deleted content is never garbage-collected.
 public final class Doc {
-    public private(set) var clientID: ClientID
+    public internal(set) var clientID: ClientID
 
     let items = ItemStore()
     var slots: ContiguousArray<ClientSlot> = []
@@ -37,6 +37,16 @@ public final class Doc {
     /// unless the document's state was persisted with it.
     public init(clientID: ClientID) {
         self.clientID = clientID
+    }
+
+    /// Where a new client id comes from when a remote update contains structs under this
+    /// document's own id (Yjs then switches ids so that clocks never collide). Callers pass a
+    /// random source; the default derives the next id deterministically from the old one.
+    public var newClientID: (ClientID) -> ClientID = { old in
+        var z = old &+ 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return (z ^ (z >> 31)) & 0xFFFF_FFFF
     }
 
     // MARK: - slots, keys, payloads
@@ -188,7 +198,8 @@ public final class Doc {
         switch l.kind {
         case .string:
             let si = Int(l.slot)
-            let cut = l.clock + diff
+            let cut = l.contentStart + diff
+            r.contentStart = cut
             if UTF16.isLeadSurrogate(slots[si].units[cut - 1]) {
                 slots[si].units[cut - 1] = 0xFFFD
                 if UTF16.isTrailSurrogate(slots[si].units[cut]) { slots[si].units[cut] = 0xFFFD }
@@ -280,7 +291,8 @@ public final class Doc {
         if l.kind == .gc || r.kind == .gc { return l.kind == .gc && r.kind == .gc }
         guard l.isDeleted == r.isDeleted, l.kind == r.kind else { return false }
         switch l.kind {
-        case .string, .deleted, .json, .any: break
+        case .string: guard l.contentStart + l.length == r.contentStart else { return false }
+        case .deleted, .json, .any: break
         default: return false
         }
         return r.originClient == l.client && r.originClock == l.clock + l.length - 1

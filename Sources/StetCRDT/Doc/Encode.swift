@@ -4,7 +4,7 @@ extension Doc {
         let r = items[h]
         switch r.kind {
         case .string:
-            let units = slots[Int(r.slot)].units[r.clock..<(r.clock + r.length)]
+            let units = slots[Int(r.slot)].units[r.contentStart..<(r.contentStart + r.length)]
             return .string(String(decoding: units, as: UTF16.self))
         case .deleted: return .deleted(r.length)
         case .type:

@@ -61,7 +61,7 @@ extension Doc {
                         } else {
                             let nextDel = ranges.first(where: { $0.clock > c })?.clock ?? end
                             let stop = min(nextDel, end)
-                            units.append(contentsOf: arena[c..<stop])
+                            units.append(contentsOf: arena[(r.contentStart + c - r.clock)..<(r.contentStart + stop - r.clock)])
                             c = stop
                         }
                     }

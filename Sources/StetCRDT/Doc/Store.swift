@@ -41,6 +41,8 @@ struct ItemRec {
     var flags: ItemFlags
     /// For json/any/binary/embed/format/doc: index into `Doc.payloads`; for type: type index.
     var payload: Int32 = -1
+    /// For strings: where this item's UTF-16 units start in its client's `units` arena.
+    var contentStart: Int = 0
     /// For undo/redo: the first unit of the item that re-created this one's content.
     var redoneClient: ClientID = noClient
     var redoneClock: Clock = 0
@@ -59,7 +61,8 @@ struct ItemRec {
 /// Per-client part of the block store.
 struct ClientSlot {
     var id: ClientID
-    /// UTF-16 content of this client's string items, indexed by clock (other kinds leave filler).
+    /// UTF-16 content of this client's string items, appended in clock order (an item's
+    /// units start at its `contentStart`; non-string items take no room).
     var units: [UInt16] = []
     /// A sparse, clock-sorted subset of this client's items used to start clock look-ups;
     /// the clock chain (`nextInClock`) covers the rest.

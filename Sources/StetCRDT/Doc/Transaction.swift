@@ -144,6 +144,12 @@ extension Doc {
             if items[x].prevInClock != noHandle { mergeWithLefts(x) }
         }
         txn = nil
+        if !t.local, let own = slotOf[clientID], t.beforeState(own) != nil {
+            var next = newClientID(clientID)
+            while slotOf[next] != nil { next = newClientID(next) }
+            clientID = next
+            localSlot = -1
+        }
         #if STET_INVARIANTS
         checkInvariants()
         #endif

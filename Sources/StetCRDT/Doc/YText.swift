@@ -78,7 +78,7 @@ extension Doc {
         while h != noHandle {
             let r = items[h]
             if r.kind == .string && !r.isDeleted {
-                units.append(contentsOf: slots[Int(r.slot)].units[r.clock..<(r.clock + r.length)])
+                units.append(contentsOf: slots[Int(r.slot)].units[r.contentStart..<(r.contentStart + r.length)])
             }
             h = r.right
         }
@@ -93,8 +93,8 @@ extension Doc {
             if r.visibleLength > 0 {
                 if r.kind == .string {
                     let units = slots[Int(r.slot)].units
-                    var i = r.clock
-                    let end = r.clock + r.length
+                    var i = r.contentStart
+                    let end = r.contentStart + r.length
                     while i < end && scalars < target {
                         let u = units[i]
                         if UTF16.isLeadSurrogate(u) && i + 1 < end && UTF16.isTrailSurrogate(units[i + 1]) {
@@ -188,11 +188,9 @@ extension Doc {
             let r = items[right]
             guard l.rightOriginClient == r.client && l.rightOriginClock == r.clock else { return false }
         }
+        guard slots[si].units.count == l.contentStart + l.length else { return false }
         let n = str.utf16.count
         txn!.noteBefore(slot: s, clock: slots[si].state, handle: left)
-        if slots[si].units.count > l.clock + l.length {
-            slots[si].units.removeSubrange((l.clock + l.length)...)
-        }
         slots[si].units.append(contentsOf: str.utf16)
         items[left].length += n
         slots[si].state += n
@@ -246,14 +244,12 @@ extension Doc {
         var remaining = count
         while remaining > 0 && right != noHandle {
             let r = items[right]
-            if !r.isDeleted {
-                switch r.kind {
-                case .string, .embed, .type:
-                    if remaining < r.length { split(right, at: remaining) }
-                    remaining -= items[right].length
-                    deleteItem(right)
-                default: break
-                }
+            // Yjs deletes strings, embeds and types here; any other countable content (only
+            // hostile peers put it into a text) is deleted too, so lengths stay consistent
+            if !r.isDeleted && r.isCountable {
+                if remaining < r.length { split(right, at: remaining) }
+                remaining -= items[right].length
+                deleteItem(right)
             }
             left = right
             right = items[right].right
@@ -290,7 +286,7 @@ extension Doc {
                     if old > 0 { push(.retain(old)) }
                     if old < r.length {
                         if r.kind == .string {
-                            push(.insert(String(decoding: slots[Int(r.slot)].units[(r.clock + old)..<(r.clock + r.length)], as: UTF16.self)))
+                            push(.insert(String(decoding: slots[Int(r.slot)].units[(r.contentStart + old)..<(r.contentStart + r.length)], as: UTF16.self)))
                         } else {
                             push(.insert("\u{FFFC}"))
                         }

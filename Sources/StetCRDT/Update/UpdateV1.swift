@@ -119,12 +119,26 @@ public enum UpdateV1 {
             let n = try d.readLength("JSON count", limit: d.remaining)
             var xs: [String] = []
             xs.reserveCapacity(n)
-            for _ in 0..<n { xs.append(try d.readVarString("JSON text")) }
+            for _ in 0..<n {
+                let at = d.position
+                let s = try d.readVarString("JSON text")
+                if s != "undefined" { try validateJSON(s, at: d.baseOffset + at, what: "JSON content") }
+                xs.append(s)
+            }
             return .json(xs)
         case 3: return .binary(try d.readVarBytes("binary content"))
         case 4: return .string(try d.readVarString("string content"))
-        case 5: return .embed(try d.readVarString("embed JSON"))
-        case 6: return .format(key: try d.readVarString("format key"), value: try d.readVarString("format value"))
+        case 5:
+            let at = d.position
+            let s = try d.readVarString("embed JSON")
+            try validateJSON(s, at: d.baseOffset + at, what: "embed")
+            return .embed(s)
+        case 6:
+            let k = try d.readVarString("format key")
+            let at = d.position
+            let v = try d.readVarString("format value")
+            try validateJSON(v, at: d.baseOffset + at, what: "format value")
+            return .format(key: k, value: v)
         case 7: return .type(try d.readTypeRef())
         case 8:
             let n = try d.readLength("Any count", limit: d.remaining)
@@ -134,6 +148,13 @@ public enum UpdateV1 {
             return .any(xs)
         case 9: return .doc(guid: try d.readVarString("doc guid"), opts: try d.readAny())
         default: throw d.error("content ref", "\(ref)")
+        }
+    }
+
+    /// Yjs parses these texts with JSON.parse and fails on invalid ones; so do we, at decode time.
+    static func validateJSON(_ s: String, at offset: Int, what: String) throws {
+        do { _ = try JSON.parse(s) } catch let e as JSON.ParseError {
+            throw Lib0DecodingError(offset: offset, expected: "valid JSON text in \(what)", detail: e.message)
         }
     }
 
