@@ -314,7 +314,7 @@ extension Doc {
         addStruct(h)
         if case .deleted = x.content {
             items[h].flags.insert(.deleted)
-            txn!.addDelete(slot: s, clock: rec.clock, length: rec.length)
+            txn!.addDelete(slot: s, clock: rec.clock, length: rec.length, handle: h)
         }
         txn!.changed(type: parent, key: subKey)
         types[Int(parent)].cacheItem = noHandle
@@ -353,7 +353,7 @@ extension Doc {
         switch c {
         case .string(let str):
             rec.contentStart = slots[si].units.count
-            slots[si].units.append(contentsOf: str.utf16)
+            appendUTF16(str, to: si)
             return
         case .json(let xs): payloads.append(.json(xs))
         case .any(let xs): payloads.append(.any(xs))
@@ -380,6 +380,18 @@ extension Doc {
             return
         }
         rec.payload = Int32(payloads.count - 1)
+    }
+
+    /// Appends a string's UTF-16 units to a client's arena (ASCII without transcoding).
+    @inline(__always)
+    func appendUTF16(_ s: String, to si: Int) {
+        var str = s
+        let done: Bool = str.withUTF8 { buf in
+            for b in buf where b >= 0x80 { return false }
+            slots[si].units.append(contentsOf: buf.lazy.map { UInt16($0) })
+            return true
+        }
+        if !done { slots[si].units.append(contentsOf: s.utf16) }
     }
 
     /// Applies a delete set; returns the part on clocks this document does not know yet.

@@ -17,6 +17,8 @@ public final class Doc {
     var keyIndex: [String: Int32] = [:]
     var payloads: [Payload] = []
     var freeHandles: [Handle] = []
+    /// Undo/redo: item -> ID of the copy that re-created its content (Yjs `item.redone`).
+    var redone: [Handle: ID] = [:]
 
     /// Structs waiting for missing dependencies (a v1-free value), and the clocks they wait for.
     var pendingStructs: Update?
@@ -194,7 +196,6 @@ public final class Doc {
         r.originClock = l.clock + diff - 1
         r.left = h
         r.prevInClock = h
-        if l.redoneClient != noClient { r.redoneClock = l.redoneClock + diff }
         switch l.kind {
         case .string:
             let si = Int(l.slot)
@@ -220,6 +221,7 @@ public final class Doc {
         }
         l.length = diff
         let rh = newRecord(r)
+        if l.flags.contains(.redone), let copy = redone[h] { redone[rh] = ID(client: copy.client, clock: copy.clock + diff) }
         l.right = rh
         l.nextInClock = rh
         items[h] = l
@@ -228,7 +230,7 @@ public final class Doc {
         if r.parentSub >= 0 && r.right == noHandle && r.parent >= 0 {
             types[Int(r.parent)].map[r.parentSub] = rh
         }
-        txn?.mergeStructs.append((r.id, rh))
+        txn?.mergeStructs.append(MergeEntry(id: r.id, handle: rh))
         return rh
     }
 
@@ -264,7 +266,7 @@ public final class Doc {
         }
         if r.parent >= 0 { types[Int(r.parent)].cacheItem = noHandle }
         items[h].flags.insert(.deleted)
-        txn!.addDelete(slot: r.slot, clock: r.clock, length: r.length)
+        txn!.addDelete(slot: r.slot, clock: r.clock, length: r.length, handle: h)
         if r.parent >= 0 { txn!.changed(type: r.parent, key: r.parentSub) }
         if r.kind == .type {
             let t = Int(r.payload)
@@ -299,7 +301,7 @@ public final class Doc {
             && l.right == rh
             && l.rightOriginClient == r.rightOriginClient && (l.rightOriginClient == noClient || l.rightOriginClock == r.rightOriginClock)
             && l.client == r.client && l.clock + l.length == r.clock
-            && l.redoneClient == noClient && r.redoneClient == noClient
+            && !l.flags.contains(.redone) && !r.flags.contains(.redone)
     }
 
     /// Merges `r` into its clock predecessor `l` (which must satisfy `canMerge`).

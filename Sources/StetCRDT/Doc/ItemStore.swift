@@ -21,11 +21,11 @@ final class ItemStore {
     @inline(__always)
     subscript(h: Handle) -> ItemRec {
         unsafeAddress {
-            precondition(h >= 0 && Int(h) < count, "stale item handle")
+            assert(h >= 0 && Int(h) < count, "stale item handle")
             return UnsafePointer(base + Int(h))
         }
         unsafeMutableAddress {
-            precondition(h >= 0 && Int(h) < count, "stale item handle")
+            assert(h >= 0 && Int(h) < count, "stale item handle")
             return base + Int(h)
         }
     }

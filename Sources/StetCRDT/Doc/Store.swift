@@ -14,6 +14,8 @@ struct ItemFlags: OptionSet {
     static let keep = ItemFlags(rawValue: 4)
     /// The record was merged into its left neighbour and is free.
     static let dead = ItemFlags(rawValue: 8)
+    /// Undo/redo re-created this item's content; the copy's ID is in `Doc.redone`.
+    static let redone = ItemFlags(rawValue: 16)
 }
 
 let noClient: ClientID = .max
@@ -43,9 +45,7 @@ struct ItemRec {
     var payload: Int32 = -1
     /// For strings: where this item's UTF-16 units start in its client's `units` arena.
     var contentStart: Int = 0
-    /// For undo/redo: the first unit of the item that re-created this one's content.
-    var redoneClient: ClientID = noClient
-    var redoneClock: Clock = 0
+
 
     var isDeleted: Bool { flags.contains(.deleted) }
     var isCountable: Bool { flags.contains(.countable) }

@@ -11,79 +11,128 @@ public struct TransactionInfo: Sendable {
     public var changedRoots: Set<String>
 }
 
-/// The bookkeeping of the running transaction. One instance per document is reused, so a
-/// keystroke's transaction allocates nothing once the buffers have grown.
+/// A list reused across transactions: `reset` is O(1) and keeps the storage, so a
+/// keystroke's transaction allocates nothing once it has grown. For trivial element types.
+struct Scratch<T> {
+    private var storage: [T] = []
+    private(set) var count = 0
+
+    @inline(__always) mutating func append(_ x: T) {
+        if count < storage.count { storage[count] = x } else { storage.append(x) }
+        count += 1
+    }
+    @inline(__always) mutating func reset() { count = 0 }
+    @inline(__always) var isEmpty: Bool { count == 0 }
+    @inline(__always) var last: T? { count > 0 ? storage[count - 1] : nil }
+    @inline(__always) subscript(i: Int) -> T {
+        get { storage[i] }
+        set { storage[i] = newValue }
+    }
+    var elements: ArraySlice<T> { storage[0..<count] }
+}
+
+struct BeforeEntry { var slot: Int32; var clock: Clock; var firstAdded: Handle }
+struct DeleteEntry { var slot: Int32; var range: DeleteRange; var hint: Handle }
+struct MergeEntry { var id: ID; var handle: Handle }
+struct ChangedEntry { var type: Int32; var key: Int32 }
+
+/// The bookkeeping of the running transaction. One instance per document is reused.
 final class TxnState {
     var origin: Origin?
     var local = true
-    /// Clients whose state changed, with their clock before the transaction.
-    var before: [(slot: Int32, clock: Clock)] = []
-    /// The first struct each changed client added (for the merge pass; may have died).
-    var firstAdded: [Handle] = []
+    /// Clients whose state changed, with their clock before the transaction and the first
+    /// struct the transaction added (a hint for the merge pass; it may have died since).
+    var before = Scratch<BeforeEntry>()
     /// Deleted ranges in the order they happened.
-    var rawDeletes: [(slot: Int32, range: DeleteRange)] = []
-    /// Per slot, sorted and merged (filled at commit).
-    var deletes: [(slot: Int32, ranges: [DeleteRange])] = []
-    var mergeStructs: [(id: ID, handle: Handle)] = []
-    var changedList: [(type: Int32, key: Int32)] = []
+    var rawDeletes = Scratch<DeleteEntry>()
+    /// Sorted by (slot, clock) and merged (filled at commit); `hint` holds the range's last unit.
+    var deletes = Scratch<DeleteEntry>()
+    var mergeStructs = Scratch<MergeEntry>()
+    var changedList = Scratch<ChangedEntry>()
 
+    @inline(__always)
     func reset(origin: Origin?, local: Bool) {
         self.origin = origin
         self.local = local
-        if !before.isEmpty { before.removeAll(keepingCapacity: true); firstAdded.removeAll(keepingCapacity: true) }
-        if !rawDeletes.isEmpty { rawDeletes.removeAll(keepingCapacity: true) }
-        if !deletes.isEmpty { deletes.removeAll(keepingCapacity: true) }
-        if !mergeStructs.isEmpty { mergeStructs.removeAll(keepingCapacity: true) }
-        if !changedList.isEmpty { changedList.removeAll(keepingCapacity: true) }
+        before.reset()
+        rawDeletes.reset()
+        deletes.reset()
+        mergeStructs.reset()
+        changedList.reset()
     }
 
+    @inline(__always)
     func noteBefore(slot: Int32, clock: Clock, handle: Handle) {
-        for b in before where b.slot == slot { return }
-        before.append((slot, clock))
-        firstAdded.append(handle)
+        for i in 0..<before.count where before[i].slot == slot { return }
+        before.append(BeforeEntry(slot: slot, clock: clock, firstAdded: handle))
     }
 
     func beforeState(_ slot: Int32) -> Clock? {
-        for b in before where b.slot == slot { return b.clock }
+        for i in 0..<before.count where before[i].slot == slot { return before[i].clock }
         return nil
     }
 
-    func addDelete(slot: Int32, clock: Clock, length: Int) {
+    @inline(__always)
+    func addDelete(slot: Int32, clock: Clock, length: Int, handle: Handle) {
         if let last = rawDeletes.last, last.slot == slot, last.range.end == clock {
             rawDeletes[rawDeletes.count - 1].range.length += length
+            rawDeletes[rawDeletes.count - 1].hint = handle
         } else {
-            rawDeletes.append((slot, DeleteRange(clock: clock, length: length)))
+            rawDeletes.append(DeleteEntry(slot: slot, range: DeleteRange(clock: clock, length: length), hint: handle))
         }
     }
 
+    @inline(__always)
     func changed(type: Int32, key: Int32) {
         if let last = changedList.last, last.type == type, last.key == key { return }
-        changedList.append((type, key))
+        changedList.append(ChangedEntry(type: type, key: key))
     }
 
     /// Groups and normalizes `rawDeletes` into `deletes`.
     func normalizeDeletes() {
-        deletes.removeAll(keepingCapacity: true)
+        deletes.reset()
+        if rawDeletes.count == 1 { deletes.append(rawDeletes[0]); return }
         if rawDeletes.isEmpty { return }
-        if rawDeletes.allSatisfy({ $0.slot == rawDeletes[0].slot }) {
-            let rs = rawDeletes.map { $0.range }
-            deletes.append((rawDeletes[0].slot, rs.count > 1 ? DeleteSet.sortAndMerge(rs) : rs))
-            return
+        let sorted = rawDeletes.elements.sorted { ($0.slot, $0.range.clock) < ($1.slot, $1.range.clock) }
+        for e in sorted {
+            if let last = deletes.last, last.slot == e.slot, e.range.clock <= last.range.end {
+                let i = deletes.count - 1
+                if e.range.end >= last.range.end {
+                    deletes[i].range.length = e.range.end - last.range.clock
+                    deletes[i].hint = e.hint
+                }
+            } else {
+                deletes.append(e)
+            }
         }
-        var by: [Int32: [DeleteRange]] = [:]
-        for d in rawDeletes { by[d.slot, default: []].append(d.range) }
-        for (s, rs) in by { deletes.append((s, DeleteSet.sortAndMerge(rs))) }
     }
 
-    func deletes(for slot: Int32) -> [DeleteRange]? {
-        for d in deletes where d.slot == slot { return d.ranges }
-        return nil
+    /// Whether the transaction deleted `clock` of `slot`.
+    func deleted(slot: Int32, clock: Clock) -> Bool {
+        var lo = 0, hi = deletes.count - 1
+        while lo <= hi {
+            let mid = (lo + hi) >> 1
+            let e = deletes[mid]
+            if (slot, clock) < (e.slot, e.range.clock) { hi = mid - 1 }
+            else if slot > e.slot || clock >= e.range.end { lo = mid + 1 }
+            else { return true }
+        }
+        return false
+    }
+
+    /// The normalized deletes grouped per slot.
+    var deletesBySlot: [(slot: Int32, ranges: [DeleteRange])] {
+        var out: [(slot: Int32, ranges: [DeleteRange])] = []
+        for e in deletes.elements {
+            if let l = out.last, l.slot == e.slot { out[out.count - 1].ranges.append(e.range) } else { out.append((e.slot, [e.range])) }
+        }
+        return out
     }
 
     /// type -> changed keys (-1 stands for the list part).
     var changedTypes: [Int32: Set<Int32>] {
         var out: [Int32: Set<Int32>] = [:]
-        for c in changedList { out[c.type, default: []].insert(c.key) }
+        for c in changedList.elements { out[c.type, default: []].insert(c.key) }
         return out
     }
 }
@@ -111,15 +160,17 @@ extension Doc {
         // 2. observers see the transaction before structs are merged
         if !textObservers.isEmpty || !mapObservers.isEmpty { fireTypeObservers(t) }
         // 3. merge deleted runs (Yjs tryMergeDeleteSet)
-        for (s, rs) in t.deletes {
-            for r in rs.reversed() { mergeDeleteRange(slot: s, range: r) }
+        for i in stride(from: t.deletes.count - 1, through: 0, by: -1) {
+            let e = t.deletes[i]
+            mergeDeleteRange(slot: e.slot, range: e.range, hint: e.hint)
         }
         // 4. merge new structs with their left neighbours
-        for (bi, (s, before)) in t.before.enumerated() {
+        for b in t.before.elements {
+            let s = b.slot, before = b.clock
             let si = Int(s)
             if slots[si].state == before { continue }
             // the struct holding clock `before`: usually the first one this transaction added
-            var first = t.firstAdded[bi]
+            var first = b.firstAdded
             let fr = items[first]
             if fr.flags.contains(.dead) || Int(fr.slot) != si || fr.clock > before || fr.clock + fr.length <= before {
                 first = find(slot: s, clock: before)
@@ -134,7 +185,8 @@ extension Doc {
             }
         }
         // 5. merge items that were split during the transaction
-        for (id, hint) in t.mergeStructs.reversed() {
+        for m in t.mergeStructs.elements.reversed() {
+            let id = m.id, hint = m.handle
             guard let s = slotOf[id.client] else { continue }
             let x = holds(hint, slot: s, clock: id.clock) ? hint : find(slot: s, clock: id.clock)
             let next = items[x].nextInClock
@@ -154,7 +206,8 @@ extension Doc {
         checkInvariants()
         #endif
         // 6. update event and transaction observers
-        let hasInserts = t.before.contains { slots[Int($0.slot)].state != $0.clock }
+        var hasInserts = false
+        for i in 0..<t.before.count where slots[Int(t.before[i].slot)].state != t.before[i].clock { hasInserts = true; break }
         guard hasInserts || !t.deletes.isEmpty else { return }
         // compute everything from the shared buffer before any observer can start a new transaction
         let u = updateObservers.isEmpty ? nil : updateFromTransaction(t)
@@ -173,11 +226,11 @@ extension Doc {
 
     /// Yjs' merge loop over one deleted range: from the item after the range's last unit
     /// leftwards while items start inside the range.
-    func mergeDeleteRange(slot s: Int32, range r: DeleteRange) {
+    func mergeDeleteRange(slot s: Int32, range r: DeleteRange, hint: Handle) {
         let si = Int(s)
         guard r.clock < slots[si].state else { return }
         let lastUnit = min(r.end, slots[si].state) - 1
-        var cur = find(slot: s, clock: lastUnit)
+        var cur = holds(hint, slot: s, clock: lastUnit) ? hint : find(slot: s, clock: lastUnit)
         if items[cur].nextInClock != noHandle { cur = items[cur].nextInClock }
         while cur != noHandle && items[cur].prevInClock != noHandle && items[cur].clock >= r.clock {
             let (survivor, merged) = mergeWithLefts(cur)
@@ -198,11 +251,12 @@ extension Doc {
 
     func transactionInfo(_ t: TxnState) -> TransactionInfo {
         var ins: [(client: ClientID, ranges: [DeleteRange])] = []
-        for (s, before) in t.before where slots[Int(s)].state > before {
+        for b in t.before.elements where slots[Int(b.slot)].state > b.clock {
+            let s = b.slot, before = b.clock
             ins.append((slots[Int(s)].id, [DeleteRange(clock: before, length: slots[Int(s)].state - before)]))
         }
         var del: [(client: ClientID, ranges: [DeleteRange])] = []
-        for (s, rs) in t.deletes { del.append((slots[Int(s)].id, rs)) }
+        for (s, rs) in t.deletesBySlot { del.append((slots[Int(s)].id, rs)) }
         var roots = Set<String>()
         for (ty, _) in t.changedTypes {
             var x = ty
@@ -218,7 +272,8 @@ extension Doc {
     func updateFromTransaction(_ t: TxnState) -> Update {
         var sv = StateVector()
         var changed: [ClientID] = []
-        for (s, before) in t.before where slots[Int(s)].state > before {
+        for b in t.before.elements where slots[Int(b.slot)].state > b.clock {
+            let s = b.slot, before = b.clock
             sv.clocks[slots[Int(s)].id] = before
             changed.append(slots[Int(s)].id)
         }
@@ -227,7 +282,7 @@ extension Doc {
             clients.append(ClientStructs(client: c, structs: structs(of: slotOf[c]!, from: sv[c])))
         }
         var ds: [(client: ClientID, ranges: [DeleteRange])] = []
-        for (s, rs) in t.deletes { ds.append((slots[Int(s)].id, rs)) }
+        for (s, rs) in t.deletesBySlot { ds.append((slots[Int(s)].id, rs)) }
         ds.sort { $0.client > $1.client }
         return Update(clients: clients, deleteSet: DeleteSet(ds))
     }

@@ -115,8 +115,7 @@ extension Doc {
     func followRedone(_ h: Handle) -> Handle {
         var x = h
         var guardSteps = 0
-        while items[x].redoneClient != noClient && guardSteps < 10_000 {
-            let id = ID(client: items[x].redoneClient, clock: items[x].redoneClock)
+        while items[x].flags.contains(.redone), let id = redone[x], guardSteps < 10_000 {
             guard state(of: id.client) > id.clock else { break }
             x = cleanStart(id)
             guardSteps += 1
@@ -153,8 +152,8 @@ extension Doc {
             } else {
                 copy = createLocalItem(parent, subKey: -1, left: r.left, right: x, content(of: x))
             }
-            items[x].redoneClient = items[copy].client
-            items[x].redoneClock = items[copy].clock
+            items[x].flags.insert(.redone)
+            redone[x] = items[copy].id
             types[Int(parent)].cacheItem = noHandle
         }
         for h in toDelete where !items[h].isDeleted { deleteItem(h) }

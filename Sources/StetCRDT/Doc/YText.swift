@@ -180,7 +180,7 @@ extension Doc {
         let s = slot(for: clientID)
         let si = Int(s)
         let l = items[left]
-        guard slots[si].last == left, l.kind == .string, !l.isDeleted, l.redoneClient == noClient,
+        guard slots[si].last == left, l.kind == .string, !l.isDeleted, !l.flags.contains(.redone),
               l.clock + l.length == slots[si].state, l.right == right else { return false }
         if right == noHandle {
             guard l.rightOriginClient == noClient else { return false }
@@ -191,7 +191,7 @@ extension Doc {
         guard slots[si].units.count == l.contentStart + l.length else { return false }
         let n = str.utf16.count
         txn!.noteBefore(slot: s, clock: slots[si].state, handle: left)
-        slots[si].units.append(contentsOf: str.utf16)
+        appendUTF16(str, to: si)
         items[left].length += n
         slots[si].state += n
         types[Int(t)].length += n
@@ -300,13 +300,7 @@ extension Doc {
     }
 
     func txnDeleted(_ txn: TxnState, slot: Int32, clock: Clock) -> Bool {
-        guard let rs = txn.deletes(for: slot) else { return false }
-        var lo = 0, hi = rs.count - 1
-        while lo <= hi {
-            let mid = (lo + hi) >> 1
-            if clock < rs[mid].clock { hi = mid - 1 } else if clock >= rs[mid].end { lo = mid + 1 } else { return true }
-        }
-        return false
+        txn.deleted(slot: slot, clock: clock)
     }
 
     func fireTypeObservers(_ t: TxnState) {
