@@ -122,6 +122,23 @@ enum FuzzHarness {
         _ = try redecode("v2 encode of a v1 update") { try UpdateV2.decode(UpdateV2.encode(u)) }
     }
 
+    /// Open crashes of a local edit after the updates (see knownOpenCrash).
+    static func knownOpenLocalEdit(_ updates: [Update]) -> String? {
+        for u in updates {
+            for cs in u.clients {
+                for case .item(let it) in cs.structs {
+                    switch it.content {
+                    // text-local-delete-over-*-content: deleteText skips countable Binary/Any/JSON/Doc
+                    // items but computes the position cache as if it had deleted them
+                    case .binary, .any, .json, .doc: return "text-local-delete-over-binary-content"
+                    default: break
+                    }
+                }
+            }
+        }
+        return nil
+    }
+
     /// Open v1/v2 inconsistencies (see knownOpenCrash).
     static func knownOpenV2Mismatch(_ u: Update) -> String? {
         for cs in u.clients {
@@ -177,9 +194,9 @@ enum FuzzHarness {
         for u in updates {
             for cs in u.clients {
                 for s in cs.structs {
-                    // remote-item-after-huge-gc-oom: an item at clock c makes the client's
-                    // UTF-16 arena grow to c units (2^38 in the fixture)
-                    if !s.isSkip, case .item = s, s.clock >= 1 << 22 { return "remote-item-after-huge-gc-oom" }
+                    // remote-item-after-huge-gc-oom, huge-deleted-content-oom: an item ending at
+                    // clock c makes the client's UTF-16 arena grow to c units (2^38, 2^40 in the fixtures)
+                    if case .item = s, s.endClock >= 1 << 22 { return "remote-item-after-huge-gc-oom" }
                     // local-edit-after-huge-own-clock-oom: the same through a local edit when the
                     // update gave the harness's own client id (1) a huge clock
                     if cs.client == 1, s.endClock >= 1 << 22 { return "local-edit-after-huge-own-clock-oom" }
@@ -200,14 +217,20 @@ enum FuzzHarness {
     }
 
     /// Applies `updates` to a fresh document, then again; the document's full state must decode
-    /// and rebuild a document with the same state vector.
+    /// and rebuild a document with the same state vector; then a local edit.
     static func checkApply(_ updates: [Update]) throws {
         if skipKnownOpen, knownOpenCrash(updates) != nil { return }
         let a = Doc(clientID: 1)
         for u in updates { a.apply(u); a.checkInvariants() }
         let sv1 = a.stateVector
+        // Applying again may integrate more (not a violation): pending structs remember only the
+        // clock that blocked the head of the dependency stack, as in Yjs, so a struct whose own
+        // dependency arrives later can stay pending until re-sent
+        // (fixture pending-resolved-only-by-reapply.bin).
         for u in updates { a.apply(u); a.checkInvariants() }
-        guard a.stateVector == sv1 else { throw FuzzViolation("applying the same updates again changed the state vector") }
+        for (c, k) in sv1.clocks where a.state(of: c) < k {
+            throw FuzzViolation("applying the same updates again lowered the state of client \(c)")
+        }
         _ = try redecode("encodeStateVector") { try StateVector.decode(a.encodeStateVector()) }
 
         let full = a.encodeStateAsUpdate()
@@ -227,6 +250,7 @@ enum FuzzHarness {
         }
         _ = try redecode("encodeStateAsUpdate from a state vector") { try UpdateV1.decode(b.encodeStateAsUpdate(from: sv1)) }
         // A local edit on top of whatever arrived.
+        if skipKnownOpen, knownOpenLocalEdit(updates) != nil { return }
         let t = a.getText("text")
         t.insert("x", at: min(1, t.length))
         t.delete(at: 0, count: min(2, t.length))
