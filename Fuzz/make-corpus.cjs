@@ -13,7 +13,7 @@ let Y = null
 try { Y = require('yjs') } catch (e) { console.error('yjs not found: no v2 seeds (set NODE_PATH=/usr/share/nodejs)') }
 
 const MODE = { v1Decode: 0, v2Decode: 1, stateVector: 2, deleteSetV1: 3, deleteSetV2: 4, relativePosition: 5,
-  v1Apply: 6, v2Apply: 7, multiApply: 8, mergeDiff: 9 }
+  v1Apply: 6, v2Apply: 7, multiApply: 8, mergeDiff: 9, snapshot: 10 }
 const MAX_SEED = 4096 // bigger seeds only slow the fuzzer down
 
 const here = __dirname
@@ -83,6 +83,7 @@ for (const file of fs.readdirSync(vectorsDir).filter(f => f.endsWith('.json')).s
   for (const k of updateShapedExtra) if (isHex(extra[k])) update(fromHex(extra[k]))
   for (const k of svShapedExtra) if (isHex(extra[k])) seed(MODE.stateVector, fromHex(extra[k]))
   for (const rp of extra.relativePositions || []) if (isHex(rp.hex)) seed(MODE.relativePosition, fromHex(rp.hex))
+  if (isHex(extra.snapshotHex)) seed(MODE.snapshot, fromHex(extra.snapshotHex))
   // Whole sessions: in order, reversed (exercises pending structs), and merged.
   const small = ups.filter(u => u.length <= MAX_SEED)
   seed(MODE.multiApply, small.flatMap(varBytes))
