@@ -138,7 +138,7 @@ func discoverPeers(wanted: [String], nodeOverride: String?, pythonOverride: Stri
     }
     let python = pythonOverride ?? repoRoot.appendingPathComponent(".venv/bin/python").path
     let pythonOK = FileManager.default.isExecutableFile(atPath: python)
-    for (id, display, module, script, runs) in [("yrs", "yrs", "pycrdt", "pycrdt_replay.py", 1), ("loro", "Loro", "loro", "loro_replay.py", 3)]
+    for (id, display, module, script, runs) in [("yrs", "yrs", "pycrdt", "pycrdt_replay.py", 2), ("loro", "Loro", "loro", "loro_replay.py", 3)]
     where wanted.contains(id) {
         var p = Peer(id: id, display: display, defaultRuns: runs)
         if !pythonOK {

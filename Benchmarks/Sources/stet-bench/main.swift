@@ -14,7 +14,7 @@ usage: stet-bench --traces DIR [--runs N] [--only NAME[,NAME...]] [--compare] [-
                    compare bytes with Yjs (Benchmarks/compare_bytes.cjs), print ratios and
                    the targets of issue #2
   --peers LIST     which peers --compare runs (default yjs,yrs,loro)
-  --peer-runs N    runs per peer (default: Yjs 3, yrs 1 (~10 s a run on automerge-paper), Loro 3)
+  --peer-runs N    runs per peer (default: Yjs 3, yrs 2 (6-14 s a run on automerge-paper), Loro 3)
   --json           machine-readable output: one JSON object per line (progress goes to stderr)
   --dump-v1 DIR    write stet's full-history updates as DIR/NAME.v1.bin (and NAME.v2.bin)
   --node PATH, --python PATH   peer runtimes (default: node on PATH, <repo>/.venv/bin/python)
@@ -135,7 +135,7 @@ if let d = dumpDir {
 }
 
 say("stet-bench: stet \(stetVersion), StetCRDT release build (-Ounchecked bench driver), \(cpu)")
-say("traces \(traceDir.path); stet runs \(opts.runs)\(opts.compare ? ", peer runs " + (opts.peerRuns.map(String.init) ?? "Yjs 3 / yrs 1 / Loro 3") : ""); client id \(benchClientID); load average at start \(loadAverage())")
+say("traces \(traceDir.path); stet runs \(opts.runs)\(opts.compare ? ", peer runs " + (opts.peerRuns.map(String.init) ?? "Yjs 3 / yrs 2 / Loro 3") : ""); client id \(benchClientID); load average at start \(loadAverage())")
 say("replay and load: min and median over the runs; ns/op = replay min / patches; sizes are the full-history update; peers run one after another, never during stet's timing")
 emit(["kind": "run", "stet_version": stetVersion, "cpu": cpu, "runs": opts.runs, "traces": traceDir.path,
       "peer_runs": opts.peerRuns ?? NSNull(), "client_id": benchClientID, "loadavg": loadAverage()])
@@ -284,36 +284,56 @@ if opts.compare {
     let target = "automerge-paper"
     say()
     if let o = outcomes.first(where: { $0.stet.trace == target }) {
-        say("Targets of issue #2 on \(target) (stet min vs peer min; \(opts.runs) stet runs):")
+        say("Targets of issue #2 on \(target) (\(opts.runs) stet runs). Timing targets are judged twice, on min vs min and on")
+        say("median vs median: MET = both pass, NOT MET = both fail, MET ON MIN ONLY = the verdict depends on noise.")
         var list: [[String: Any]] = []
-        func mark(_ name: String, _ value: String, _ met: Bool?) {
-            let verdict = met.map { $0 ? "MET" : "NOT MET" } ?? "UNKNOWN"
-            say("  \(pad(name, 38, right: false)) \(pad(verdict, 8, right: false)) \(value)")
-            list.append(["target": name, "value": value, "met": met.map { $0 as Any } ?? NSNull()])
+        /// `onMin` / `onMedian`: whether the target holds on minimums and on medians (nil: unknown).
+        func mark(_ name: String, _ value: String, _ onMin: Bool?, _ onMedian: Bool? = nil) {
+            let verdict: String
+            switch (onMin, onMedian ?? onMin) {
+            case (nil, _), (_, nil): verdict = "UNKNOWN"
+            case (true?, true?): verdict = "MET"
+            case (false?, false?): verdict = "NOT MET"
+            case (true?, false?): verdict = "MET ON MIN ONLY"
+            case (false?, true?): verdict = "MET ON MEDIAN ONLY"
+            }
+            say("  \(pad(name, 30, right: false)) \(pad(verdict, 15, right: false)) \(value)")
+            var o: [String: Any] = ["target": name, "value": value, "verdict": verdict]
+            o["met_on_min"] = onMin.map { $0 as Any } ?? NSNull()
+            o["met_on_median"] = (onMedian ?? onMin).map { $0 as Any } ?? NSNull()
+            list.append(o)
         }
         let s = o.stet
         let sr = s.replayMs.min()!, sm = median(s.replayMs)!
-        if let l = o.peers["loro"], let lr = l.replayMs.min() {
-            mark("replay >= 2x faster than Loro", "\(fmtRatio(lr / sr))x (stet \(fmtMs(sr)), Loro \(fmtMs(lr)))", lr / sr >= 2)
-        } else { mark("replay >= 2x faster than Loro", "Loro not run", nil) }
-        if let y = o.peers["yjs"], let yr = y.replayMs.min() {
-            mark("replay >= 50x faster than Yjs", "\(fmtRatio(yr / sr))x (stet \(fmtMs(sr)), Yjs \(fmtMs(yr)))", yr / sr >= 50)
-        } else { mark("replay >= 50x faster than Yjs", "Yjs not run", nil) }
-        mark("replay < 25 ms (goal)", "min \(fmtMs(sr)), median \(fmtMs(sm))", sr < 25)
-        if let y = o.peers["yrs"], let yl = y.loadMs.min() {
-            let sl = s.loadMs.min()!
-            mark("load faster than yrs", "\(speed(stet: sl, peer: yl)) (stet \(fmtMs(sl)), yrs \(fmtMs(yl)))", sl < yl)
+        func faster(_ name: String, _ peer: PeerResult?, _ display: String, by factor: Double) {
+            guard let p = peer, let pr = p.replayMs.min(), let pm = median(p.replayMs) else { mark(name, "\(display) not run", nil); return }
+            mark(name, "min \(fmtRatio(pr / sr))x (stet \(fmtMs(sr)), \(display) \(fmtMs(pr))); median \(fmtRatio(pm / sm))x (\(fmtMs(sm)), \(fmtMs(pm)))",
+                 pr / sr >= factor, pm / sm >= factor)
+        }
+        faster("replay >= 2x faster than Loro", o.peers["loro"], "Loro", by: 2)
+        faster("replay >= 50x faster than Yjs", o.peers["yjs"], "Yjs", by: 50)
+        mark("replay < 25 ms (goal)", "min \(fmtMs(sr)), median \(fmtMs(sm))", sr < 25, sm < 25)
+        if let y = o.peers["yrs"], let yl = y.loadMs.min(), let ym = median(y.loadMs) {
+            let sl = s.loadMs.min()!, slm = median(s.loadMs)!
+            mark("load faster than yrs", "min \(speed(stet: sl, peer: yl)) (stet \(fmtMs(sl)), yrs \(fmtMs(yl))); median \(speed(stet: slm, peer: ym)) (\(fmtMs(slm)), \(fmtMs(ym)))",
+                 sl < yl, slm < ym)
         } else { mark("load faster than yrs", "yrs not run", nil) }
         if let y = o.peers["yjs"], let y2 = y.v2Bytes {
             mark("v2 size <= Yjs v2", "\(grouped(s.v2Bytes)) vs \(grouped(y2)) B", s.v2Bytes <= y2)
         } else { mark("v2 size <= Yjs v2", "Yjs not run", nil) }
         // Not targets of the issue, but what they rest on.
         if let b = o.bytes {
-            say("  v1 bytes identical to Yjs's:           \(b.v1Identical ? "yes" : "NO (\(b.detail))")")
+            say("  v1 bytes identical to Yjs's:   \(b.v1Identical ? "yes" : "NO (\(b.detail))")")
         } else if let y = o.peers["yjs"] {
-            say("  v1 size equal to Yjs's:                \(y.v1Bytes == s.v1Bytes ? "yes" : "NO") (bytes not compared)")
+            say("  v1 size equal to Yjs's:        \(y.v1Bytes == s.v1Bytes ? "yes" : "NO") (bytes not compared)")
         }
-        say("  final text = endContent in every system: \(allFinalOK ? "yes" : "NO")")
+        say("  final text = endContent:       \(allFinalOK ? "yes, every system, every run" : "NO")")
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        if let l = Double(loadAverage().split(separator: " ").first ?? ""), l > Double(cores) / 2 {
+            say("  CAUTION: load average \(String(format: "%.1f", l)) on \(cores) cores. stet's runs last milliseconds and the min of")
+            say("  several dodges interference; a Yjs or yrs run lasts seconds and cannot, so ratios against them are inflated.")
+            say("  Compare with the quiet-machine anchors in shared/traces/README.md (Yjs 1.65-2.19 s, yrs 5.6 s on automerge-paper).")
+        }
         emit(["kind": "targets", "trace": target, "targets": list, "v1_identical": o.bytes?.v1Identical ?? NSNull(), "all_final_ok": allFinalOK])
     } else {
         say("Targets of issue #2: not evaluated (they are about \(target), which this run did not replay)")
