@@ -385,13 +385,11 @@ extension Doc {
     /// Appends a string's UTF-16 units to a client's arena (ASCII without transcoding).
     @inline(__always)
     func appendUTF16(_ s: String, to si: Int) {
-        var str = s
-        let done: Bool = str.withUTF8 { buf in
-            for b in buf where b >= 0x80 { return false }
-            slots[si].units.append(contentsOf: buf.lazy.map { UInt16($0) })
-            return true
+        if s.utf8.count == 1, let b = s.utf8.first {
+            slots[si].units.append(UInt16(b))   // one ASCII character: the typing case
+        } else {
+            slots[si].units.append(contentsOf: s.utf16)
         }
-        if !done { slots[si].units.append(contentsOf: s.utf16) }
     }
 
     /// Applies a delete set; returns the part on clocks this document does not know yet.

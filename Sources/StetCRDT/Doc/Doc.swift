@@ -8,7 +8,7 @@ public typealias Origin = String
 public final class Doc {
     public internal(set) var clientID: ClientID
 
-    let items = ItemStore()
+    var items = ItemBuffer()
     var slots: ContiguousArray<ClientSlot> = []
     var slotOf: [ClientID: Int32] = [:]
     var types: ContiguousArray<TypeRec> = []
@@ -40,6 +40,8 @@ public final class Doc {
     public init(clientID: ClientID) {
         self.clientID = clientID
     }
+
+    deinit { items.free() }
 
     /// Where a new client id comes from when a remote update contains structs under this
     /// document's own id (Yjs then switches ids so that clocks never collide). Callers pass a
@@ -153,9 +155,12 @@ public final class Doc {
         }
         if lo < slots[si].index.count && slots[si].index[lo] == h { return }
         slots[si].index.insert(h, at: lo)
+        items[h].flags.insert(.indexed)
     }
 
     func indexRemove(slot s: Int32, _ h: Handle) {
+        guard items[h].flags.contains(.indexed) else { return }
+        items[h].flags.remove(.indexed)
         let si = Int(s)
         let c = items[h].clock
         if let l = slots[si].index.last, l == h { slots[si].index.removeLast(); return }
@@ -180,6 +185,7 @@ public final class Doc {
         slots[si].last = h
         slots[si].state = r.clock + r.length
         slots[si].index.append(h)
+        items[h].flags.insert(.indexed)
     }
 
     /// Splits item `h` so that it keeps its first `diff` units; returns the new right part.
@@ -196,6 +202,7 @@ public final class Doc {
         r.originClock = l.clock + diff - 1
         r.left = h
         r.prevInClock = h
+        r.flags.remove(.indexed)
         switch l.kind {
         case .string:
             let si = Int(l.slot)

@@ -1,19 +1,19 @@
 /// The item records of one document in a manually managed buffer.
 ///
-/// Handles index into it directly; access has no uniqueness or exclusivity checks and no
-/// reference counting, which keeps the replay hot path to plain loads and stores. Only the
-/// owning `Doc` touches it, synchronously.
-final class ItemStore {
+/// Handles index into it directly. It is a plain struct holding a pointer, so an access is a
+/// load or store: no uniqueness or exclusivity check and no reference counting on the replay
+/// hot path. Only the owning `Doc` touches it, synchronously, and frees it in `deinit`.
+struct ItemBuffer {
     private(set) var base: UnsafeMutablePointer<ItemRec>
     private(set) var count = 0
-    private var capacity: Int
+    private(set) var capacity: Int
 
     init(capacity: Int = 64) {
         self.capacity = capacity
         base = .allocate(capacity: capacity)
     }
 
-    deinit {
+    func free() {
         base.deinitialize(count: count)
         base.deallocate()
     }
@@ -24,13 +24,13 @@ final class ItemStore {
             assert(h >= 0 && Int(h) < count, "stale item handle")
             return UnsafePointer(base + Int(h))
         }
-        unsafeMutableAddress {
+        nonmutating unsafeMutableAddress {
             assert(h >= 0 && Int(h) < count, "stale item handle")
             return base + Int(h)
         }
     }
 
-    func append(_ r: ItemRec) -> Handle {
+    mutating func append(_ r: ItemRec) -> Handle {
         if count == capacity {
             let newCap = capacity * 2
             let nb = UnsafeMutablePointer<ItemRec>.allocate(capacity: newCap)

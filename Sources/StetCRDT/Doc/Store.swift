@@ -16,6 +16,8 @@ struct ItemFlags: OptionSet {
     static let dead = ItemFlags(rawValue: 8)
     /// Undo/redo re-created this item's content; the copy's ID is in `Doc.redone`.
     static let redone = ItemFlags(rawValue: 16)
+    /// The item is in its client's sparse clock index.
+    static let indexed = ItemFlags(rawValue: 32)
 }
 
 let noClient: ClientID = .max

@@ -165,7 +165,8 @@ extension Doc {
             mergeDeleteRange(slot: e.slot, range: e.range, hint: e.hint)
         }
         // 4. merge new structs with their left neighbours
-        for b in t.before.elements {
+        for bi in 0..<t.before.count {
+            let b = t.before[bi]
             let s = b.slot, before = b.clock
             let si = Int(s)
             if slots[si].state == before { continue }
@@ -185,7 +186,8 @@ extension Doc {
             }
         }
         // 5. merge items that were split during the transaction
-        for m in t.mergeStructs.elements.reversed() {
+        for mi in stride(from: t.mergeStructs.count - 1, through: 0, by: -1) {
+            let m = t.mergeStructs[mi]
             let id = m.id, hint = m.handle
             guard let s = slotOf[id.client] else { continue }
             let x = holds(hint, slot: s, clock: id.clock) ? hint : find(slot: s, clock: id.clock)

@@ -189,7 +189,7 @@ extension Doc {
             guard l.rightOriginClient == r.client && l.rightOriginClock == r.clock else { return false }
         }
         guard slots[si].units.count == l.contentStart + l.length else { return false }
-        let n = str.utf16.count
+        let n = str.utf8.count == 1 ? 1 : str.utf16.count
         txn!.noteBefore(slot: s, clock: slots[si].state, handle: left)
         appendUTF16(str, to: si)
         items[left].length += n
