@@ -152,7 +152,10 @@ public enum UpdateV1 {
     }
 
     /// Yjs parses these texts with JSON.parse and fails on invalid ones; so do we, at decode time.
+    /// The literal `undefined` is accepted everywhere: the v2 codec carries undefined values
+    /// as that text, and a v1 re-encoding of them must stay readable.
     static func validateJSON(_ s: String, at offset: Int, what: String) throws {
+        if s == "undefined" { return }
         do { _ = try JSON.parse(s) } catch let e as JSON.ParseError {
             throw Lib0DecodingError(offset: offset, expected: "valid JSON text in \(what)", detail: e.message)
         }
