@@ -405,6 +405,7 @@ private struct V2Reader {
                 guard !s.isEmpty else {
                     throw Lib0DecodingError(offset: strings.lengths.valueOffset, expected: "a non-empty JSON text (string column)")
                 }
+                try UpdateV1.validateJSON(s, at: strings.lengths.valueOffset, what: "JSON content (string column)")
                 xs.append(s)
             }
             return .json(xs)
