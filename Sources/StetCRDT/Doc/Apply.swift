@@ -87,25 +87,34 @@ extension Doc {
     /// Yjs `integrateStructs`: integrates structs client by client (highest id first),
     /// following missing dependencies inside the same update with a stack.
     func integrateStructs(_ update: Update) -> (Update, [ClientID: Clock])? {
-        // per client: the struct refs and a read position; the last section per client wins
-        var refs: [ClientID: (structs: [UpdateStruct], i: Int)] = [:]
-        for cs in update.clients { refs[cs.client] = (cs.structs, 0) }
-        var ids = refs.keys.sorted()
-        if ids.isEmpty { return nil }
+        // per client: the structs and a read position; the last section per client wins
+        struct Queue { var client: ClientID; var structs: [UpdateStruct]; var i = 0; var live = true }
+        var queues: [Queue] = []
+        var queueOf: [ClientID: Int] = [:]
+        for cs in update.clients {
+            if let q = queueOf[cs.client] { queues[q].structs = cs.structs } else {
+                queueOf[cs.client] = queues.count
+                queues.append(Queue(client: cs.client, structs: cs.structs))
+            }
+        }
+        // processing order: highest client id first (a stack of queue indices, lowest at the bottom)
+        var order = queues.indices.sorted { queues[$0].client < queues[$1].client }
+        if order.isEmpty { return nil }
 
-        func nextTarget() -> ClientID? {
-            while let c = ids.last {
-                if let r = refs[c], r.i < r.structs.count { return c }
-                ids.removeLast()
+        func hasNext(_ q: Int) -> Bool { queues[q].live && queues[q].i < queues[q].structs.count }
+        func nextTarget() -> Int? {
+            while let q = order.last {
+                if hasNext(q) { return q }
+                order.removeLast()
             }
             return nil
         }
-        func take(_ c: ClientID) -> IncomingItem {
-            let r = refs[c]!
-            refs[c]!.i = r.i + 1
-            return IncomingItem(client: c, r.structs[r.i])
+        func take(_ q: Int) -> (IncomingItem, Bool) {
+            let i = queues[q].i
+            queues[q].i = i + 1
+            let st = queues[q].structs[i]
+            return (IncomingItem(client: queues[q].client, st), st.isSkip)
         }
-        func isSkip(_ c: ClientID, _ i: Int) -> Bool { refs[c]!.structs[i].isSkip }
 
         guard var cur = nextTarget() else { return nil }
         var restClients: [ClientID: [UpdateStruct]] = [:]
@@ -115,39 +124,35 @@ extension Doc {
             missingSV[c] = clock
         }
         var stack: [(IncomingItem, Bool)] = []   // (struct, wasSkip)
-        var localState: [ClientID: Clock] = [:]
 
         func addStackToRest() {
             for (item, _) in stack {
                 let c = item.client
-                if let r = refs[c] {
-                    let i = r.i - 1
-                    restClients[c] = Array(r.structs[i...])
-                    refs[c] = nil
+                if let q = queueOf[c], queues[q].live {
+                    let i = queues[q].i - 1
+                    restClients[c] = Array(queues[q].structs[i...])
+                    queues[q].live = false
+                    queues[q].structs = []
                 } else {
                     restClients[c] = [toUpdateStruct(item)]
                 }
-                ids.removeAll { $0 == c }
+                order.removeAll { queues[$0].client == c }
             }
             stack.removeAll()
         }
 
-        var headSkip = isSkip(cur, refs[cur]!.i)
-        var head = take(cur)
+        var (head, headSkip) = take(cur)
         while true {
             if !headSkip && head.length > 0 {
-                let ls = localState[head.client] ?? state(of: head.client)
-                localState[head.client] = ls
-                let offset = ls - head.clock
+                let offset = state(of: head.client) - head.clock
                 if offset < 0 {
                     stack.append((head, false))
                     updateMissing(head.client, head.clock - 1)
                     addStackToRest()
                 } else if let missing = getMissing(&head) {
                     stack.append((head, false))
-                    if let r = refs[missing], r.i < r.structs.count {
-                        headSkip = isSkip(missing, r.i)
-                        head = take(missing)
+                    if let q = queueOf[missing], hasNext(q) {
+                        (head, headSkip) = take(q)
                         continue
                     } else {
                         updateMissing(missing, state(of: missing))
@@ -155,18 +160,15 @@ extension Doc {
                     }
                 } else if offset == 0 || offset < head.length {
                     integrate(&head, offset: offset)
-                    localState[head.client] = head.clock + head.length
                 }
             }
             if let (h, s) = stack.popLast() {
                 head = h; headSkip = s
-            } else if let r = refs[cur], r.i < r.structs.count {
-                headSkip = isSkip(cur, r.i)
-                head = take(cur)
+            } else if hasNext(cur) {
+                (head, headSkip) = take(cur)
             } else if let n = nextTarget() {
                 cur = n
-                headSkip = isSkip(cur, refs[cur]!.i)
-                head = take(cur)
+                (head, headSkip) = take(cur)
             } else {
                 break
             }
@@ -385,10 +387,27 @@ extension Doc {
     /// Appends a string's UTF-16 units to a client's arena (ASCII without transcoding).
     @inline(__always)
     func appendUTF16(_ s: String, to si: Int) {
-        if s.utf8.count == 1, let b = s.utf8.first {
+        let n8 = s.utf8.count
+        if n8 == 1, let b = s.utf8.first {
             slots[si].units.append(UInt16(b))   // one ASCII character: the typing case
-        } else {
-            slots[si].units.append(contentsOf: s.utf16)
+            return
+        }
+        // widen in place: grow the arena once, then write the units directly
+        var str = s
+        str.withUTF8 { buf in
+            var ascii = true
+            for b in buf where b >= 0x80 { ascii = false; break }
+            let start = slots[si].units.count
+            let n16 = ascii ? n8 : s.utf16.count
+            slots[si].units.append(contentsOf: repeatElement(0, count: n16))
+            slots[si].units.withUnsafeMutableBufferPointer { dst in
+                var i = start
+                if ascii {
+                    for b in buf { dst[i] = UInt16(b); i += 1 }
+                } else {
+                    for u in s.utf16 { dst[i] = u; i += 1 }
+                }
+            }
         }
     }
 

@@ -29,6 +29,8 @@ public final class Doc {
     var txn: TxnState?
     let txnBuffer = TxnState()
     var localSlot: Int32 = -1
+    var lookupClient: ClientID = noClient
+    var lookupSlot: Int32 = -1
     var updateObservers: [(id: Int, f: (Update, Origin?) -> Void)] = []
     var afterTxnObservers: [(id: Int, f: (TransactionInfo) -> Void)] = []
     var textObservers: [Int32: [(id: Int, f: (TextEvent) -> Void)]] = [:]
@@ -75,9 +77,19 @@ public final class Doc {
         return k
     }
 
+    /// The slot of a known client, with a one-entry cache (updates come in runs per client).
+    @inline(__always)
+    func knownSlot(_ client: ClientID) -> Int32? {
+        if client == lookupClient { return lookupSlot }
+        guard let s = slotOf[client] else { return nil }
+        lookupClient = client
+        lookupSlot = s
+        return s
+    }
+
     /// The state of `client`: the next clock this document expects from it.
     public func state(of client: ClientID) -> Clock {
-        guard let s = slotOf[client] else { return 0 }
+        guard let s = knownSlot(client) else { return 0 }
         return slots[Int(s)].state
     }
 
@@ -122,6 +134,9 @@ public final class Doc {
     ///   (bounded: long walks add the found item to the index).
     func find(slot s: Int32, clock: Clock) -> Handle {
         let si = Int(s)
+        // the newest struct is the most frequent target (origins of incoming structs)
+        let last = slots[si].last
+        if last != noHandle && items[last].clock <= clock { return last }
         let idx = slots[si].index
         var lo = 0, hi = idx.count - 1
         var start = slots[si].first
@@ -142,7 +157,7 @@ public final class Doc {
     }
 
     func find(_ id: ID) -> Handle {
-        find(slot: slotOf[id.client]!, clock: id.clock)
+        find(slot: knownSlot(id.client)!, clock: id.clock)
     }
 
     func indexInsert(slot s: Int32, _ h: Handle) {

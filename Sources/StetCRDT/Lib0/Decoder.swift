@@ -135,11 +135,17 @@ public struct Lib0Decoder: Sendable {
             position = start
             throw error(what(), "length \(n) runs past the end (\(bytes.count - position) bytes left)")
         }
-        let raw = try readRaw(Int(n), what())
-        guard let s = String(validating: raw, as: UTF8.self) else {
+        let count = Int(n)
+        let from = position
+        // validate and copy straight from the buffer (much cheaper than via an ArraySlice)
+        let decoded: String? = bytes.withUnsafeBufferPointer { buf in
+            String(validating: UnsafeBufferPointer(rebasing: buf[from..<(from + count)]), as: UTF8.self)
+        }
+        guard let s = decoded else {
             position = start
             throw error(what(), "invalid UTF-8")
         }
+        position = from + count
         return s
     }
 
