@@ -316,9 +316,9 @@ extension Doc {
         addStruct(h)
         if case .deleted = x.content {
             items[h].flags.insert(.deleted)
-            txn!.addDelete(slot: s, clock: rec.clock, length: rec.length, handle: h)
+            txnBuffer.addDelete(slot: s, clock: rec.clock, length: rec.length, handle: h)
         }
-        txn!.changed(type: parent, key: subKey)
+        txnBuffer.changed(type: parent, key: subKey)
         types[Int(parent)].cacheItem = noHandle
         let pItem = types[Int(parent)].item
         if (pItem != noHandle && items[pItem].isDeleted) || (subKey >= 0 && items[h].right != noHandle) {

@@ -9,9 +9,9 @@ public final class Doc {
     public internal(set) var clientID: ClientID
 
     var items = ItemBuffer()
-    var slots: ContiguousArray<ClientSlot> = []
+    var slots = RecordBuffer<ClientSlot>()
     var slotOf: [ClientID: Int32] = [:]
-    var types: ContiguousArray<TypeRec> = []
+    var types = RecordBuffer<TypeRec>()
     var roots: [String: Int32] = [:]
     var keys: [String] = []
     var keyIndex: [String: Int32] = [:]
@@ -26,7 +26,8 @@ public final class Doc {
     /// Delete ranges on clocks not yet known.
     var pendingDeletes: DeleteSet?
 
-    var txn: TxnState?
+    /// Whether a transaction is running; its bookkeeping is `txnBuffer` (reused).
+    var inTxn = false
     let txnBuffer = TxnState()
     var localSlot: Int32 = -1
     var lookupClient: ClientID = noClient
@@ -43,7 +44,11 @@ public final class Doc {
         self.clientID = clientID
     }
 
-    deinit { items.free() }
+    deinit {
+        items.free()
+        slots.free()
+        types.free()
+    }
 
     /// Where a new client id comes from when a remote update contains structs under this
     /// document's own id (Yjs then switches ids so that clocks never collide). Callers pass a
@@ -192,7 +197,7 @@ public final class Doc {
         let r = items[h]
         let si = Int(r.slot)
         precondition(r.clock == slots[si].state, "non-contiguous clock")
-        txn?.noteBefore(slot: r.slot, clock: slots[si].state, handle: h)
+        if inTxn { txnBuffer.noteBefore(slot: r.slot, clock: slots[si].state, handle: h) }
         let last = slots[si].last
         items[h].prevInClock = last
         items[h].nextInClock = noHandle
@@ -252,7 +257,7 @@ public final class Doc {
         if r.parentSub >= 0 && r.right == noHandle && r.parent >= 0 {
             types[Int(r.parent)].map[r.parentSub] = rh
         }
-        txn?.mergeStructs.append(MergeEntry(id: r.id, handle: rh))
+        if inTxn { txnBuffer.mergeStructs.append(MergeEntry(id: r.id, handle: rh)) }
         return rh
     }
 
@@ -288,8 +293,8 @@ public final class Doc {
         }
         if r.parent >= 0 { types[Int(r.parent)].cacheItem = noHandle }
         items[h].flags.insert(.deleted)
-        txn!.addDelete(slot: r.slot, clock: r.clock, length: r.length, handle: h)
-        if r.parent >= 0 { txn!.changed(type: r.parent, key: r.parentSub) }
+        txnBuffer.addDelete(slot: r.slot, clock: r.clock, length: r.length, handle: h)
+        if r.parent >= 0 { txnBuffer.changed(type: r.parent, key: r.parentSub) }
         if r.kind == .type {
             let t = Int(r.payload)
             var c = types[t].start
@@ -311,19 +316,24 @@ public final class Doc {
 
     /// Whether `l` can absorb `r` (Yjs `Item.mergeWith` / `GC.mergeWith`).
     func canMerge(_ lh: Handle, _ rh: Handle) -> Bool {
-        let l = items[lh], r = items[rh]
-        if l.kind == .gc || r.kind == .gc { return l.kind == .gc && r.kind == .gc }
-        guard l.isDeleted == r.isDeleted, l.kind == r.kind else { return false }
-        switch l.kind {
-        case .string: guard l.contentStart + l.length == r.contentStart else { return false }
+        // read fields through pointers: copying two whole records costs more than the test
+        let l = items.base + Int(lh), r = items.base + Int(rh)
+        let lk = l.pointee.kind, rk = r.pointee.kind
+        if lk == .gc || rk == .gc { return lk == .gc && rk == .gc }
+        guard lk == rk, l.pointee.isDeleted == r.pointee.isDeleted else { return false }
+        switch lk {
+        case .string: guard l.pointee.contentStart + l.pointee.length == r.pointee.contentStart else { return false }
         case .deleted, .json, .any: break
         default: return false
         }
-        return r.originClient == l.client && r.originClock == l.clock + l.length - 1
-            && l.right == rh
-            && l.rightOriginClient == r.rightOriginClient && (l.rightOriginClient == noClient || l.rightOriginClock == r.rightOriginClock)
-            && l.client == r.client && l.clock + l.length == r.clock
-            && !l.flags.contains(.redone) && !r.flags.contains(.redone)
+        let lEnd = l.pointee.clock + l.pointee.length
+        return l.pointee.right == rh
+            && lEnd == r.pointee.clock
+            && r.pointee.originClient == l.pointee.client && r.pointee.originClock == lEnd - 1
+            && l.pointee.rightOriginClient == r.pointee.rightOriginClient
+            && (l.pointee.rightOriginClient == noClient || l.pointee.rightOriginClock == r.pointee.rightOriginClock)
+            && l.pointee.client == r.pointee.client
+            && !l.pointee.flags.contains(.redone) && !r.pointee.flags.contains(.redone)
     }
 
     /// Merges `r` into its clock predecessor `l` (which must satisfy `canMerge`).

@@ -44,3 +44,53 @@ struct ItemBuffer {
         return Handle(count - 1)
     }
 }
+
+/// A growable array in a manually managed buffer, for the document's per-client and
+/// per-type records: element access goes through a pointer, so reading a field of
+/// `slots[i]` or appending to `slots[i].units` does not retain the outer buffer.
+struct RecordBuffer<T>: Sequence {
+    private(set) var base: UnsafeMutablePointer<T>
+    private(set) var count = 0
+    private var capacity: Int
+
+    init(capacity: Int = 8) {
+        self.capacity = capacity
+        base = .allocate(capacity: capacity)
+    }
+
+    func free() {
+        base.deinitialize(count: count)
+        base.deallocate()
+    }
+
+    var indices: Range<Int> { 0..<count }
+
+    @inline(__always)
+    subscript(i: Int) -> T {
+        unsafeAddress {
+            assert(i >= 0 && i < count, "record index out of range")
+            return UnsafePointer(base + i)
+        }
+        nonmutating unsafeMutableAddress {
+            assert(i >= 0 && i < count, "record index out of range")
+            return base + i
+        }
+    }
+
+    mutating func append(_ x: T) {
+        if count == capacity {
+            let newCap = capacity * 2
+            let nb = UnsafeMutablePointer<T>.allocate(capacity: newCap)
+            nb.moveInitialize(from: base, count: count)
+            base.deallocate()
+            base = nb
+            capacity = newCap
+        }
+        (base + count).initialize(to: x)
+        count += 1
+    }
+
+    func makeIterator() -> UnsafeBufferPointer<T>.Iterator {
+        UnsafeBufferPointer(start: base, count: count).makeIterator()
+    }
+}

@@ -146,15 +146,16 @@ extension Doc {
     }
 
     func transact<R>(origin: Origin?, local: Bool, _ body: () throws -> R) rethrows -> R {
-        if txn != nil { return try body() }
+        if inTxn { return try body() }
         txnBuffer.reset(origin: origin, local: local)
-        txn = txnBuffer
+        inTxn = true
         defer { commit() }
         return try body()
     }
 
     func commit() {
-        guard let t = txn else { return }
+        guard inTxn else { return }
+        let t = txnBuffer
         // 1. normalize the transaction's delete set
         t.normalizeDeletes()
         // 2. observers see the transaction before structs are merged
@@ -197,7 +198,7 @@ extension Doc {
             }
             if items[x].prevInClock != noHandle { mergeWithLefts(x) }
         }
-        txn = nil
+        inTxn = false
         if !t.local, let own = slotOf[clientID], t.beforeState(own) != nil {
             var next = newClientID(clientID)
             while slotOf[next] != nil { next = newClientID(next) }

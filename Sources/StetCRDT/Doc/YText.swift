@@ -190,12 +190,12 @@ extension Doc {
         }
         guard slots[si].units.count == l.contentStart + l.length else { return false }
         let n = str.utf8.count == 1 ? 1 : str.utf16.count
-        txn!.noteBefore(slot: s, clock: slots[si].state, handle: left)
+        txnBuffer.noteBefore(slot: s, clock: slots[si].state, handle: left)
         appendUTF16(str, to: si)
         items[left].length += n
         slots[si].state += n
         types[Int(t)].length += n
-        txn!.changed(type: t, key: -1)
+        txnBuffer.changed(type: t, key: -1)
         return true
     }
 
@@ -220,7 +220,7 @@ extension Doc {
         link(h, parent: t, subKey: subKey, left: left)
         if subKey < 0 && rec.isCountable { types[Int(t)].length += rec.length }
         addStruct(h)
-        txn!.changed(type: t, key: subKey)
+        txnBuffer.changed(type: t, key: subKey)
         return h
     }
 
