@@ -288,7 +288,7 @@ extension Doc {
                     } else if or.rightOrigin == x.rightOrigin {
                         break
                     }
-                } else if let oo = or.origin, let oh = slotOf[oo.client].map({ find(slot: $0, clock: oo.clock) }), beforeOrigin.contains(oh) {
+                } else if let oo = or.origin, let oh = knownSlot(oo.client).map({ find(slot: $0, clock: oo.clock) }), beforeOrigin.contains(oh) {
                     if !conflicting.contains(oh) {
                         left = o
                         conflicting.removeAll()
@@ -421,7 +421,7 @@ extension Doc {
                 let end = r.end
                 if r.clock < st {
                     if st < end { un.append(DeleteRange(clock: st, length: end - st)) }
-                    let s = slotOf[client]!
+                    let s = knownSlot(client)!
                     var h = find(slot: s, clock: r.clock)
                     if !items[h].isDeleted && items[h].clock < r.clock {
                         h = split(h, at: r.clock - items[h].clock)

@@ -190,7 +190,7 @@ extension Doc {
         for mi in stride(from: t.mergeStructs.count - 1, through: 0, by: -1) {
             let m = t.mergeStructs[mi]
             let id = m.id, hint = m.handle
-            guard let s = slotOf[id.client] else { continue }
+            guard let s = knownSlot(id.client) else { continue }
             let x = holds(hint, slot: s, clock: id.clock) ? hint : find(slot: s, clock: id.clock)
             let next = items[x].nextInClock
             if next != noHandle {
