@@ -8,7 +8,7 @@ public typealias Origin = String
 public final class Doc {
     public internal(set) var clientID: ClientID
 
-    var items = ItemBuffer()
+    var items = RecordBuffer<ItemRec>()
     var slots = RecordBuffer<ClientSlot>()
     var slotOf: [ClientID: Int32] = [:]
     var types = RecordBuffer<TypeRec>()

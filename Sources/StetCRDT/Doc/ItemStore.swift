@@ -1,59 +1,14 @@
-/// The item records of one document in a manually managed buffer.
-///
-/// Handles index into it directly. It is a plain struct holding a pointer, so an access is a
-/// load or store: no uniqueness or exclusivity check and no reference counting on the replay
-/// hot path. Only the owning `Doc` touches it, synchronously, and frees it in `deinit`.
-struct ItemBuffer {
-    private(set) var base: UnsafeMutablePointer<ItemRec>
-    private(set) var count = 0
-    private(set) var capacity: Int
-
-    init(capacity: Int = 64) {
-        self.capacity = capacity
-        base = .allocate(capacity: capacity)
-    }
-
-    func free() {
-        base.deinitialize(count: count)
-        base.deallocate()
-    }
-
-    @inline(__always)
-    subscript(h: Handle) -> ItemRec {
-        unsafeAddress {
-            assert(h >= 0 && Int(h) < count, "stale item handle")
-            return UnsafePointer(base + Int(h))
-        }
-        nonmutating unsafeMutableAddress {
-            assert(h >= 0 && Int(h) < count, "stale item handle")
-            return base + Int(h)
-        }
-    }
-
-    mutating func append(_ r: ItemRec) -> Handle {
-        if count == capacity {
-            let newCap = capacity * 2
-            let nb = UnsafeMutablePointer<ItemRec>.allocate(capacity: newCap)
-            nb.moveInitialize(from: base, count: count)
-            base.deallocate()
-            base = nb
-            capacity = newCap
-        }
-        (base + count).initialize(to: r)
-        count += 1
-        return Handle(count - 1)
-    }
-}
-
-/// A growable array in a manually managed buffer, for the document's per-client and
-/// per-type records: element access goes through a pointer, so reading a field of
-/// `slots[i]` or appending to `slots[i].units` does not retain the outer buffer.
+/// A growable array in a manually managed buffer, for the document's item, per-client and
+/// per-type records. Element access goes through a pointer: a load or store, with no
+/// uniqueness or exclusivity check and no reference counting on the hot path (reading a
+/// field of `slots[i]` or appending to `slots[i].units` does not retain the outer buffer).
+/// Only the owning `Doc` touches it, synchronously, and frees it in `deinit`.
 struct RecordBuffer<T>: Sequence {
     private(set) var base: UnsafeMutablePointer<T>
     private(set) var count = 0
     private var capacity: Int
 
-    init(capacity: Int = 8) {
+    init(capacity: Int = 64) {
         self.capacity = capacity
         base = .allocate(capacity: capacity)
     }
@@ -77,7 +32,21 @@ struct RecordBuffer<T>: Sequence {
         }
     }
 
-    mutating func append(_ x: T) {
+    @inline(__always)
+    subscript(h: Handle) -> T {
+        unsafeAddress {
+            assert(h >= 0 && Int(h) < count, "stale item handle")
+            return UnsafePointer(base + Int(h))
+        }
+        nonmutating unsafeMutableAddress {
+            assert(h >= 0 && Int(h) < count, "stale item handle")
+            return base + Int(h)
+        }
+    }
+
+    /// Appends and returns the new element's handle.
+    @discardableResult
+    mutating func append(_ x: T) -> Handle {
         if count == capacity {
             let newCap = capacity * 2
             let nb = UnsafeMutablePointer<T>.allocate(capacity: newCap)
@@ -88,6 +57,7 @@ struct RecordBuffer<T>: Sequence {
         }
         (base + count).initialize(to: x)
         count += 1
+        return Handle(count - 1)
     }
 
     func makeIterator() -> UnsafeBufferPointer<T>.Iterator {

@@ -106,16 +106,6 @@ extension Doc {
     }
 
     func deleteListRange(_ t: Int32, at index: Int, count: Int) {
-        var (_, right) = findPosition(t, index)
-        var remaining = count
-        while remaining > 0 && right != noHandle {
-            let r = items[right]
-            if !r.isDeleted && r.isCountable {
-                if remaining < r.length { split(right, at: remaining) }
-                remaining -= items[right].length
-                deleteItem(right)
-            }
-            right = items[right].right
-        }
+        deleteText(t, at: index, count: count) // the same walk: delete countable content
     }
 }
