@@ -119,3 +119,43 @@ enum ProcessInfoShim {
         return String(cString: p)
     }
 }
+
+/// `applyUpdate(bytes)` takes a fast path for the common shape of updates and falls back to
+/// the general algorithm mid-update; both must leave exactly the same store.
+final class FastLoadEquivalenceTests: XCTestCase {
+    func testFastPathMatchesGeneralPath() throws {
+        var g = SystemRandomNumberGenerator()
+        let seeds: [UInt64] = ProcessInfoShim.env("STET_SEED").flatMap(UInt64.init).map { [$0] } ?? (0..<25).map { _ in g.next() }
+        for seed in seeds {
+            var rng = SplitMix(seed: seed)
+            let n = Int.random(in: 2...4, using: &rng)
+            let peers = (0..<n).map { Doc(clientID: ClientID(10 + $0 * 3)) }
+            var updates: [[UInt8]] = []
+            for (i, p) in peers.enumerated() {
+                p.onUpdate { u, origin in if origin == nil { updates.append(UpdateV1.encode(u)) } }
+                _ = i
+            }
+            for _ in 0..<120 {
+                let p = Int.random(in: 0..<n, using: &rng)
+                if Int.random(in: 0..<4, using: &rng) == 0, !updates.isEmpty {
+                    try peers[p].applyUpdate(updates[Int.random(in: 0..<updates.count, using: &rng)], origin: "remote")
+                } else {
+                    randomEdit(peers[p].getText(), &rng)
+                }
+            }
+            // the same messages, in a shuffled order (pending structs, mid-update fallbacks),
+            // plus full states, through both paths
+            var messages = updates + peers.map { $0.encodeStateAsUpdate() }
+            messages.shuffle(using: &rng)
+            let fast = Doc(clientID: 99), general = Doc(clientID: 99)
+            for m in messages {
+                try fast.applyUpdate(m)
+                general.apply(try UpdateV1.decode(m))
+                XCTAssertEqual(fast.hasPending, general.hasPending, "seed \(seed)")
+                XCTAssertEqual(hexString(fast.encodeStateAsUpdate()), hexString(general.encodeStateAsUpdate()), "seed \(seed): stores differ")
+            }
+            XCTAssertFalse(fast.hasPending, "seed \(seed): full states were applied, nothing may wait")
+            fast.checkInvariants()
+        }
+    }
+}

@@ -15,6 +15,9 @@ struct IncomingItem {
     var right: Handle = noHandle
     var parent: Int32 = -1
     var parentResolved = false
+    /// Fast load path: string content already transcoded into `Doc.loadUnits` (then `content`
+    /// is only a placeholder).
+    var stringUnits: Range<Int>? = nil
 
     init(client: ClientID, _ s: UpdateStruct) {
         self.client = client
@@ -39,7 +42,35 @@ public struct ApplyError: Error, CustomStringConvertible, Sendable {
 extension Doc {
     /// Applies a v1 update. Throws (and changes nothing) if the bytes are malformed.
     public func applyUpdate(_ bytes: [UInt8], origin: Origin? = nil) throws {
+        if pendingStructs == nil && pendingDeletes == nil, let fast = try FastLoad.decode(bytes, into: &loadUnits) {
+            transact(origin: origin, local: false) { applyFast(fast, bytes) }
+            loadUnits = []
+            return
+        }
         apply(try UpdateV1.decode(bytes), origin: origin)
+    }
+
+    /// Integrates a pre-decoded update in wire order — exactly Yjs's order while no struct
+    /// waits for another — and hands the rest to the general algorithm at the first struct
+    /// that would.
+    func applyFast(_ f: FastLoad, _ bytes: [UInt8]) {
+        for r in f.records {
+            if state(of: r.client) != r.clock {
+                applyInTransaction((try? UpdateV1.decode(bytes)) ?? Update())
+                return
+            }
+            var x = IncomingItem(client: r.client, r)
+            if x.isGC {
+                integrate(&x, offset: 0)
+                continue
+            }
+            if getMissing(&x) != nil {
+                applyInTransaction((try? UpdateV1.decode(bytes)) ?? Update())
+                return
+            }
+            integrate(&x, offset: 0)
+        }
+        pendingDeletes = applyDeleteSet(f.deleteSet)
     }
 
     /// Applies a decoded update (Yjs `applyUpdate`): integrates what it can, keeps the rest
@@ -300,13 +331,19 @@ extension Doc {
             }
         }
         // content
-        var rec = ItemRec(client: x.client, clock: x.clock, length: x.length, slot: s, kind: Kind(rawValue: x.content.ref)!, flags: [])
-        if x.content.isCountable { rec.flags.insert(.countable) }
+        let isString = x.stringUnits != nil
+        var rec = ItemRec(client: x.client, clock: x.clock, length: x.length, slot: s, kind: isString ? .string : Kind(rawValue: x.content.ref)!, flags: [])
+        if isString || x.content.isCountable { rec.flags.insert(.countable) }
         if let o = x.origin { rec.originClient = o.client; rec.originClock = o.clock }
         if let o = x.rightOrigin { rec.rightOriginClient = o.client; rec.rightOriginClock = o.clock }
         rec.parent = parent
         rec.parentSub = subKey
-        storeContent(x.content, into: &rec)
+        if let r = x.stringUnits {
+            rec.contentStart = slots[Int(s)].units.count
+            slots[Int(s)].units.append(contentsOf: loadUnits[r])
+        } else {
+            storeContent(x.content, into: &rec)
+        }
         let h = newRecord(rec)
         if rec.kind == .type { types[Int(rec.payload)].item = h }
         link(h, parent: parent, subKey: subKey, left: left)
@@ -314,7 +351,7 @@ extension Doc {
             types[Int(parent)].length += rec.length
         }
         addStruct(h)
-        if case .deleted = x.content {
+        if !isString, case .deleted = x.content {
             items[h].flags.insert(.deleted)
             txnBuffer.addDelete(slot: s, clock: rec.clock, length: rec.length, handle: h)
         }

@@ -17,6 +17,8 @@ public final class Doc {
     var keyIndex: [String: Int32] = [:]
     var payloads: [Payload] = []
     var freeHandles: [Handle] = []
+    /// Scratch UTF-16 buffer of the fast load path.
+    var loadUnits: [UInt16] = []
     /// Undo/redo: item -> ID of the copy that re-created its content (Yjs `item.redone`).
     var redone: [Handle: ID] = [:]
 
