@@ -22,6 +22,12 @@ let package = Package(
                 .unsafeFlags(["-enforce-exclusivity=unchecked"]),
             ]
         ),
+        // Text model for the editor: rope / line index with UTF-8, UTF-16, scalar, grapheme and
+        // line metrics, and terminal display width. Standard library only.
+        .target(
+            name: "StetText",
+            swiftSettings: [.define("STET_INVARIANTS", .when(configuration: .debug))]
+        ),
         // Command-line front end: argument parsing and wiring only.
         .executableTarget(
             name: "stet",
@@ -35,6 +41,7 @@ let package = Package(
             dependencies: ["StetCRDT"],
             resources: [.copy("Vectors"), .copy("Fixtures")]
         ),
+        .testTarget(name: "StetTextTests", dependencies: ["StetText"]),
         // Runs the built `stet` binary as a subprocess (found next to the test bundle, or via
         // $STET_BINARY) on the vectors in Tests/StetCRDTTests/Vectors, read in place.
         .testTarget(
