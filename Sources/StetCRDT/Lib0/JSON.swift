@@ -229,7 +229,6 @@ public indirect enum JSON: Equatable, Sendable {
 
         mutating func string() throws -> String {
             i += 1 // opening quote
-            var scalars = String.UnicodeScalarView()
             var runStart = i
             var out = ""
             func flush(_ p: inout Parser, _ end: Int) throws {
@@ -244,7 +243,6 @@ public indirect enum JSON: Equatable, Sendable {
                 if c == UInt8(ascii: "\"") {
                     try flush(&self, i)
                     i += 1
-                    out.unicodeScalars.append(contentsOf: scalars)
                     return out
                 }
                 if c < 0x20 { throw fail("control character in string") }
