@@ -27,7 +27,7 @@ final class DifferentialTests: XCTestCase {
             environment["NODE_PATH"] = env["STET_NODE_PATH"] ?? "/usr/share/nodejs"
         }
         guard FileManager.default.isExecutableFile(atPath: exe) else {
-            throw XCTSkipFailure("oracle runtime \(exe) not found: run scripts/test, which installs pycrdt in .venv and Debian's node-yjs")
+            throw OracleUnavailable("oracle runtime \(exe) not found: run scripts/test, which installs pycrdt in .venv and Debian's node-yjs")
         }
         let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("stet-oracle-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
@@ -49,7 +49,7 @@ final class DifferentialTests: XCTestCase {
         let lines = out.split(separator: "\n")
         guard p.terminationStatus == 0, lines.count == inputs.count else {
             let err = (try? String(contentsOf: errURL, encoding: .utf8)) ?? ""
-            throw XCTSkipFailure("oracle \(oracle) failed (status \(p.terminationStatus), \(lines.count)/\(inputs.count) answers): \(err.prefix(2000))")
+            throw OracleUnavailable("oracle \(oracle) failed (status \(p.terminationStatus), \(lines.count)/\(inputs.count) answers): \(err.prefix(2000))")
         }
         return try lines.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
     }
@@ -175,7 +175,7 @@ final class DifferentialTests: XCTestCase {
 
 /// An environment problem reported as a failure (not a skip): the suite must not go green
 /// without its oracles.
-struct XCTSkipFailure: Error, CustomStringConvertible {
+struct OracleUnavailable: Error, CustomStringConvertible {
     var description: String
     init(_ d: String) { description = d }
 }

@@ -227,7 +227,7 @@ final class UpdateAlgorithmsTests: XCTestCase {
         var checks = 0
         for round in 0..<rounds {
             let seed = base &+ UInt64(round)
-            var rng = AlgorithmsRNG(seed: seed)
+            var rng = SplitMix(seed: seed)
             for (name, all) in vectorUpdates {
                 let ctx = "seed \(seed) (STET_SEED=\(base) round \(round)), vector \(name)"
                 let everything = Update.merge(all)
@@ -285,7 +285,7 @@ final class UpdateAlgorithmsTests: XCTestCase {
             }
             for round in 0..<4 {
                 let seed = base &+ UInt64(round)
-                var rng = AlgorithmsRNG(seed: seed)
+                var rng = SplitMix(seed: seed)
                 var sel: [Update] = []
                 for _ in 0..<(2 + Int(rng.next() % 60)) { sel.append(all[Int(rng.next() % UInt64(all.count))]) }
                 let v8 = UpdateV1.encode(UpdateAlgorithms.merge(sel, heapFrom: .max))
@@ -403,18 +403,6 @@ final class UpdateAlgorithmsTests: XCTestCase {
     }
 }
 
-/// Deterministic generator for the property tests (the seed is printed with every failure).
-private struct AlgorithmsRNG: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 private extension StateVector {
     /// Yjs's encodeStateVectorFromUpdate leaves out clients at clock 0.

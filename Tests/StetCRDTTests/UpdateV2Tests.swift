@@ -126,17 +126,6 @@ private func yjsConverted(_ u: Update, retagAny: Bool) -> Update {
     return Update(clients: clients, deleteSet: DeleteSet(order.map { ($0, ranges[$0]!) }))
 }
 
-/// V2TestRNG: a seeded generator so failures can be replayed.
-private struct V2TestRNG: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 final class UpdateV2Tests: XCTestCase {
     private var fixtures: [V2Fixture] { V2Fixtures.all }
@@ -230,7 +219,7 @@ final class UpdateV2Tests: XCTestCase {
             let n = f.v2.count
             var cuts = Array(0..<n)
             if n > 8192 {
-                var rng = V2TestRNG(state: UInt64(n))
+                var rng = SplitMix(seed: UInt64(n))
                 cuts = Array(0..<1024) + Array((n - 1024)..<n) + (0..<1000).map { _ in Int.random(in: 0..<n, using: &rng) }
             }
             for cut in cuts {
@@ -251,7 +240,7 @@ final class UpdateV2Tests: XCTestCase {
     func testRandomCorruptionNeverTraps() {
         let seed = UInt64(ProcessInfo.processInfo.environment["STET_SEED"] ?? "") ?? UInt64.random(in: 0...UInt64.max)
         print("UpdateV2 corruption seed: \(seed) (set STET_SEED to replay)")
-        var rng = V2TestRNG(state: seed)
+        var rng = SplitMix(seed: seed)
         let small = fixtures.filter { $0.v2.count <= 4096 }
         var decoded = 0, rejected = 0
         for _ in 0..<20_000 {
