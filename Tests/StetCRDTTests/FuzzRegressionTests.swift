@@ -197,9 +197,8 @@ enum FuzzHarness {
     static func knownOpenLocalEdit(_ updates: [Update]) -> String? { nil }
 
     /// Open crashes of `applyUpdate` on bytes UpdateV1.decode rejects (see knownOpenCrash).
-    /// fastload-string-length-past-end: FastLoad bounds a string's length by the bytes left
-    /// *before* reading the length, so a length one past the end reads out of range.
-    static func knownOpenRejectedBytes(_ p: [UInt8]) -> String? { "fastload-string-length-past-end" }
+    /// Empty: fastload-string-length-past-end (a length one byte past the end) is fixed.
+    static func knownOpenRejectedBytes(_ p: [UInt8]) -> String? { nil }
 
     /// Open v1/v2 inconsistencies (see knownOpenCrash). Empty: the v2-*-v1-undecodable
     /// fixtures pass since fb0b830/7059f85.

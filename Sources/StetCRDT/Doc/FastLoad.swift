@@ -61,7 +61,8 @@ struct FastLoad {
                         r.deleted = true
                         r.length = n
                     } else {
-                        guard let n = try? d.readLength("string length", limit: d.remaining), n > 0 else { return nil }
+                        // `remaining` must be read after the length itself
+                        guard let n = try? d.readLength("string length", limit: d.remaining), n > 0, n <= d.remaining else { return nil }
                         let start = units.count
                         let from = d.position
                         var ascii = true
