@@ -153,7 +153,7 @@ struct TextCommand: ToolCommand {
             let what = stuck.keys.sorted().map { c in "client \(c) clocks \(stuck[c]!.from)..<\(stuck[c]!.to)" }
             parts.append("structs of " + what.joined(separator: ", ") + " are pending")
         }
-        let missing = doc.pendingMissing_.sorted { $0.key < $1.key }.map { (c, m) -> String in
+        let missing = doc.missingClocks.sorted { $0.key < $1.key }.map { (c, m) -> String in
             let have = doc.state(of: c)
             return m > have ? "client \(c) clocks \(have)...\(m)" : "client \(c) from clock \(have)"
         }

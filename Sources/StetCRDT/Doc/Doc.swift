@@ -111,7 +111,7 @@ public final class Doc {
     public var hasPending: Bool { pendingStructs != nil || pendingDeletes != nil }
 
     /// The clocks pending structs wait for (client -> first missing clock).
-    public var pendingMissing_: [ClientID: Clock] { pendingMissing }
+    public var missingClocks: [ClientID: Clock] { pendingMissing }
 
     // MARK: - types
 
