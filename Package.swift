@@ -6,6 +6,8 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .library(name: "StetCRDT", targets: ["StetCRDT"]),
+        .library(name: "StetText", targets: ["StetText"]),
+        .library(name: "StetEditor", targets: ["StetEditor"]),
         .executable(name: "stet", targets: ["stet"]),
     ],
     dependencies: [
@@ -28,6 +30,13 @@ let package = Package(
             name: "StetText",
             swiftSettings: [.define("STET_INVARIANTS", .when(configuration: .debug))]
         ),
+        // The editor as a value: buffer over the CRDT text, cursors, keymap, commands, and the
+        // `Frame` of styled cells it shows. Pure: no terminal, no files, no clock of its own.
+        .target(
+            name: "StetEditor",
+            dependencies: ["StetCRDT", "StetText"],
+            swiftSettings: [.define("STET_INVARIANTS", .when(configuration: .debug))]
+        ),
         // Command-line front end: argument parsing and wiring only.
         .executableTarget(
             name: "stet",
@@ -42,6 +51,8 @@ let package = Package(
             resources: [.copy("Vectors"), .copy("Fixtures")]
         ),
         .testTarget(name: "StetTextTests", dependencies: ["StetText"]),
+        .testTarget(name: "StetEditorTests", dependencies: ["StetEditor", "StetCRDT", "StetText"]),
+
         // Runs the built `stet` binary as a subprocess (found next to the test bundle, or via
         // $STET_BINARY) on the vectors in Tests/StetCRDTTests/Vectors, read in place.
         .testTarget(

@@ -7,12 +7,34 @@ public final class UndoManager {
     public static let undoOrigin: Origin = "stet.undo"
     public static let redoOrigin: Origin = "stet.redo"
 
-    struct StackItem {
-        var insertions: DeleteSet
-        var deletions: DeleteSet
-    }
+    /// One undo (or redo) step: what it inserted and what it deleted, as ID ranges. Steps
+    /// are values so an editor can persist them and keep undo across restarts.
+    public struct Step: Equatable, Sendable {
+        public var insertions: DeleteSet
+        public var deletions: DeleteSet
+        public init(insertions: DeleteSet, deletions: DeleteSet) {
+            self.insertions = insertions
+            self.deletions = deletions
+        }
 
-    public unowned let doc: Doc
+        /// Both ID sets, delete-set encoded (v1), one after the other.
+        public func encoded() -> [UInt8] {
+            var e = Lib0Encoder()
+            UpdateV1.encodeDeleteSet(insertions, into: &e)
+            UpdateV1.encodeDeleteSet(deletions, into: &e)
+            return e.bytes
+        }
+
+        public static func decode(_ bytes: [UInt8]) throws -> Step {
+            var d = Lib0Decoder(bytes)
+            let ins = try UpdateV1.decodeDeleteSet(&d)
+            let del = try UpdateV1.decodeDeleteSet(&d)
+            return Step(insertions: ins, deletions: del)
+        }
+    }
+    typealias StackItem = Step
+
+    public let doc: Doc
     let scope: Set<String>
     let trackedOrigins: Set<Origin?>
     /// Milliseconds within which changes join the previous step.
@@ -48,6 +70,18 @@ public final class UndoManager {
     public func stopCapturing() { capturing = false }
 
     public func clear() { undoStack.removeAll(); redoStack.removeAll() }
+
+    /// The undo steps, oldest first.
+    public var undoSteps: [Step] { undoStack }
+    /// The redo steps, oldest first (the next redo is the last).
+    public var redoSteps: [Step] { redoStack }
+
+    /// Replaces both stacks (restoring persisted steps). The next change starts a new step.
+    public func restore(undo: [Step], redo: [Step]) {
+        undoStack = undo
+        redoStack = redo
+        capturing = false
+    }
 
     func record(_ info: TransactionInfo) {
         guard info.local, !info.changedRoots.isDisjoint(with: scope) else { return }
