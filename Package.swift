@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "StetCRDT", targets: ["StetCRDT"]),
         .library(name: "StetText", targets: ["StetText"]),
         .library(name: "StetEditor", targets: ["StetEditor"]),
+        .library(name: "StetApp", targets: ["StetApp"]),
         .executable(name: "stet", targets: ["stet"]),
     ],
     dependencies: [
@@ -37,11 +38,20 @@ let package = Package(
             dependencies: ["StetCRDT", "StetText"],
             swiftSettings: [.define("STET_INVARIANTS", .when(configuration: .debug))]
         ),
+        // C shim over ncursesw (macros, globals, async-signal-safe terminal restore).
+        .target(name: "CNcurses", linkerSettings: [.linkedLibrary("ncursesw")]),
+        // The only importer of ncurses: decodes input into editor events, draws frames.
+        .target(name: "StetTerminal", dependencies: ["StetEditor", "CNcurses"]),
+        // Files and the document store beside them: atomic saves, the update log.
+        .target(name: "StetStore", dependencies: ["StetCRDT"]),
+        // A running session without a terminal: file + store + document + editor; performs
+        // the editor's effects (save, quit), keeps the store durable, merges disk changes.
+        .target(name: "StetApp", dependencies: ["StetCRDT", "StetText", "StetEditor", "StetStore"]),
         // Command-line front end: argument parsing and wiring only.
         .executableTarget(
             name: "stet",
             dependencies: [
-                "StetCRDT",
+                "StetCRDT", "StetText", "StetEditor", "StetTerminal", "StetStore", "StetApp",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -52,7 +62,11 @@ let package = Package(
         ),
         .testTarget(name: "StetTextTests", dependencies: ["StetText"]),
         .testTarget(name: "StetEditorTests", dependencies: ["StetEditor", "StetCRDT", "StetText"]),
-
+        .testTarget(name: "StetTerminalTests", dependencies: ["StetTerminal", "StetEditor"]),
+        .testTarget(name: "StetStoreTests", dependencies: ["StetStore", "StetCRDT"]),
+        .testTarget(name: "StetAppTests", dependencies: ["StetApp", "StetEditor", "StetStore", "StetCRDT"]),
+        // Drives the real `stet` binary inside tmux, like a user.
+        .testTarget(name: "StetE2ETests", dependencies: []),
         // Runs the built `stet` binary as a subprocess (found next to the test bundle, or via
         // $STET_BINARY) on the vectors in Tests/StetCRDTTests/Vectors, read in place.
         .testTarget(

@@ -4,6 +4,7 @@ import PackageDescription
 // A nested package so that `swift build` / `swift test` of stet never build the benchmark.
 //
 //   swift run -c release --package-path Benchmarks stet-bench --traces ../shared/traces [--compare]
+//   swift run -c release --package-path Benchmarks stet-editor-bench [--stet PATH]
 //
 // See Benchmarks/README.md.
 let package = Package(
@@ -21,6 +22,19 @@ let package = Package(
                 "MallocShim",
             ],
             swiftSettings: [.unsafeFlags(["-Ounchecked"])]
+        ),
+        // Opening a 10 MB file, keystroke-to-frame latency and memory of the editor
+        // (StetApp.Session), and vim/nano/the real `stet` binary in tmux for comparison.
+        // Plain -O (not -Ounchecked): it times the libraries, this target only measures.
+        .executableTarget(
+            name: "stet-editor-bench",
+            dependencies: [
+                .product(name: "StetApp", package: "main"),
+                .product(name: "StetEditor", package: "main"),
+                .product(name: "StetCRDT", package: "main"),
+                .product(name: "StetText", package: "main"),
+                "MallocShim",
+            ]
         ),
     ]
 )

@@ -369,6 +369,9 @@ public final class Editor {
     /// Marks the current text as what the file on disk holds (after opening it).
     public func markSaved() { savedVersion = buffer.version }
 
+    /// Marks the file on disk as behind the buffer (after recovering unsaved edits).
+    public func markModified() { savedVersion = -1 }
+
     func requestQuit() -> [Effect] {
         guard isModified else { return [.quit] }
         prompt = Prompt(kind: .confirmQuit)

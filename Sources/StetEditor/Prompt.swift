@@ -33,7 +33,7 @@ struct Prompt {
         case .goto: return "Go to line: "
         case .command: return ":"
         case .saveAs: return "Save as: "
-        case .confirmQuit: return "Save changes before quitting? y save and quit · n quit (edits stay in history) · Esc cancel "
+        case .confirmQuit: return "Save changes before quitting? y yes · n no (kept in history) · Esc cancel "
         }
     }
 

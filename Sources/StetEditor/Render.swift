@@ -138,7 +138,7 @@ extension Editor {
         }
     }
 
-    var displayName: String {
+    public var displayName: String {
         guard let p = path else { return "[scratch]" }
         return p.split(separator: "/").last.map(String.init) ?? p
     }

@@ -8,7 +8,14 @@ struct Stet: ParsableCommand {
         commandName: "stet",
         abstract: "A local-first collaborative text editor for the terminal, speaking Yjs.",
         discussion: """
-            Run `stet FILE` to edit FILE (the editor is not built yet).
+            Run `stet FILE` to edit FILE (created when you first save), or `stet` for a scratch
+            buffer. Keys: F1 in the editor lists every key and command. Ctrl-S saves, Ctrl-Q
+            quits, Ctrl-Z/Ctrl-Y undo and redo, Ctrl-F finds, Ctrl-R replaces, Ctrl-G goes to a
+            line, Ctrl-P opens the command prompt (:w, :q, :goto 40, :set wrap, ...).
+
+            Your edits and their history are kept in .stet/ beside the file as you type, so
+            undo survives a restart and a dropped SSH link loses nothing. The file itself is
+            written (atomically, permissions kept) when you save. NO_COLOR disables colours.
 
             Tools for people who debug Yjs data (`stet yjs SUBCOMMAND --help` for details):
               stet yjs decode FILE          an update, state vector or delete set as JSON
@@ -34,11 +41,20 @@ struct Edit: ParsableCommand {
         abstract: "Edit a file (the default: `stet FILE` is `stet edit FILE`)."
     )
 
-    @Argument(help: "The file to edit.")
+    @Argument(help: "The file to edit (omit for a scratch buffer).")
     var file: String?
 
+    @Option(name: .customLong("ytext"), help: ArgumentHelp("Name of the shared text in the Yjs document (for other Yjs apps).", valueName: "NAME"))
+    var textName = "text"
+
+    @Flag(help: "Start with soft wrap on (toggle with Alt-Z or :set wrap).")
+    var wrap = false
+
+    @Flag(name: .customLong("no-color"), help: "No colours, attributes only (same as NO_COLOR=1).")
+    var noColor = false
+
     func run() throws {
-        try EditorEntry.run(file: file)
+        try EditorEntry.run(file: file, textName: textName, wrap: wrap, noColor: noColor)
     }
 }
 

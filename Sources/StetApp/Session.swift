@@ -1,0 +1,307 @@
+import StetCRDT
+import StetEditor
+import StetStore
+import StetText
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A running editing session without a terminal: the file, its store, the document and the
+/// editor, and the effects the editor asks for. The terminal loop (in the executable) only
+/// feeds it events and draws its frames; tests drive it directly.
+///
+/// Durability: every transaction's update is appended to the store (one `write`, before the
+/// frame that shows it is drawn), so a killed process loses nothing the user saw; the store is
+/// `fdatasync`ed on idle ticks and on exit. Undo steps are stored on idle and on exit.
+public final class Session {
+    /// Origin of changes that came from the file on disk (another program wrote it).
+    public static let diskOrigin: Origin = "stet.disk"
+    static let loadOrigin: Origin = "stet.store"
+
+    public let editor: Editor
+    public let doc: Doc
+    /// The file (nil for a scratch buffer until it is saved).
+    public private(set) var path: String?
+    public private(set) var store: DocumentStore?
+    /// The file on disk as this session last read or wrote it.
+    public private(set) var diskStamp: DiskStamp?
+    /// The document's snapshot when the file last matched it.
+    var savedSnapshot: Snapshot?
+    /// What happened while opening, for the message line ("recovered…", "merged…").
+    public private(set) var notices: [String] = []
+    /// Updates not yet in the store because appending failed (kept and retried).
+    var unstored: [[UInt8]] = []
+    var undoStored: [UndoManager.Step] = []
+    var redoStored: [UndoManager.Step] = []
+    var needsSync = false
+    private var updateObserver = 0
+    let newClientID: () -> ClientID
+
+    /// Opens `path` (or a scratch buffer when nil).
+    /// - Parameters:
+    ///   - clientID: this session's id (fresh and random per session).
+    ///   - now: milliseconds from a monotonic clock.
+    ///   - newClientID: where ids for disk changes come from.
+    public init(path: String?, textName: String = "text", clientID: ClientID, newClientID: @escaping () -> ClientID,
+                rows: Int = 24, columns: Int = 80, now: @escaping () -> UInt64) throws {
+        self.newClientID = newClientID
+        doc = Doc(clientID: clientID)
+        var file: TextFile?
+        var contents: StoreContents?
+        if let p = path {
+            let resolved = Paths.absolute(p)
+            file = try TextFile.read(path: resolved)
+            let s = try DocumentStore(path: resolved, fileMode: file?.mode)
+            contents = try s.load()
+            store = s
+            self.path = p
+        }
+        if let c = contents {
+            if let d = c.damage { notices.append("history store: \(d)") }
+            for u in c.updates {
+                do { try doc.applyUpdate(u, origin: Session.loadOrigin) } catch {
+                    notices.append("history store: skipped an unreadable update (\(error))")
+                }
+            }
+            if let s = c.meta["saved.snapshot"] { savedSnapshot = try? Snapshot.decode(s) }
+            if let s = c.meta["saved.stamp"] { diskStamp = DiskStamp(decoding: s) }
+        }
+        var settings = Settings()
+        if let f = file {
+            settings.lineBreak = f.newline
+            settings.indentUnit = Session.detectIndent(f.text)
+        }
+        let buffer = Buffer(doc: doc, textName: textName)
+        editor = Editor(buffer: buffer, path: path, settings: settings, rows: rows, columns: columns, now: now)
+        if let c = contents {
+            undoStored = Session.decodeSteps(c.meta["undo"])
+            redoStored = Session.decodeSteps(c.meta["redo"])
+            editor.undoManager.restore(undo: undoStored, redo: redoStored)
+        }
+        updateObserver = doc.onUpdate { [unowned self] update, origin in
+            guard origin != Session.loadOrigin else { return }
+            self.persist(UpdateV1.encode(update))
+        }
+        // Reconcile the store with the file.
+        let stored = buffer.string
+        if let f = file {
+            if contents?.updates.isEmpty ?? true {
+                let snap = applyDiskText(f.text, base: nil)
+                editor.markSaved()
+                markSaved(stamp: f.stamp, snapshot: snap)
+            } else if f.text == stored {
+                editor.markSaved()
+                if diskStamp != f.stamp { markSaved(stamp: f.stamp, snapshot: doc.snapshot()) }
+            } else if let stamp = diskStamp, stamp == f.stamp {
+                editor.markModified()
+                notices.append("recovered unsaved edits from the last session (the file on disk is older): Ctrl-S writes them")
+            } else {
+                let snap = applyDiskText(f.text, base: savedSnapshot)
+                let merged = buffer.string == f.text
+                if merged { editor.markSaved() } else { editor.markModified() }
+                markSaved(stamp: f.stamp, snapshot: snap)
+                notices.append("\(editor.displayName) changed on disk since stet last saw it: merged the changes\(merged ? "" : " with your unsaved edits (Ctrl-S writes the result)")")
+            }
+        } else if path != nil {
+            notices.append("new file: Ctrl-S creates it")
+        }
+        editor.setCursor(.zero)
+    }
+
+    deinit { doc.removeObserver(updateObserver) }
+
+    /// Lines starting with a tab more often than with spaces: indent with tabs; else spaces,
+    /// as many as the most common indentation step (2, 4 or 8), 4 when unknown.
+    static func detectIndent(_ text: String) -> String {
+        var tabs = 0, spaces = 0
+        var steps: [Int: Int] = [:]
+        var prev = 0
+        for line in text.split(separator: "\n", omittingEmptySubsequences: true).prefix(5_000) {
+            if line.first == "\t" { tabs += 1; continue }
+            let n = line.prefix { $0 == " " }.count
+            if n == line.count { continue }
+            if n > 0 { spaces += 1 }
+            let d = abs(n - prev)
+            if d == 2 || d == 4 || d == 8 { steps[d, default: 0] += 1 }
+            prev = n
+        }
+        if tabs > spaces { return "\t" }
+        let step = steps.max { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) }?.key ?? 4
+        return String(repeating: " ", count: step)
+    }
+
+    static func decodeSteps(_ bytes: [UInt8]?) -> [UndoManager.Step] {
+        guard let b = bytes else { return [] }
+        var d = Lib0Decoder(b)
+        guard let n = try? d.readVarUInt(), n < 1_000_000 else { return [] }
+        var out: [UndoManager.Step] = []
+        for _ in 0..<n {
+            guard let bytes = try? d.readVarBytes(), let s = try? UndoManager.Step.decode(bytes) else { return [] }
+            out.append(s)
+        }
+        return out
+    }
+
+    static func encodeSteps(_ steps: [UndoManager.Step]) -> [UInt8] {
+        var e = Lib0Encoder()
+        e.writeVarUInt(UInt64(steps.count))
+        for s in steps {
+            e.writeVarBytes(s.encoded())
+        }
+        return e.bytes
+    }
+
+    // MARK: - Disk
+
+    /// Applies the file's text as a change by "disk": computed against `base` (the text the
+    /// file had when stet last wrote or read it) so unsaved local edits are kept and merged.
+    /// Returns the snapshot of the document state whose text is `text` (the new base).
+    @discardableResult
+    func applyDiskText(_ text: String, base: Snapshot?) -> Snapshot {
+        let fork: Doc
+        if let s = base {
+            fork = doc.document(at: s, clientID: newClientID())
+        } else {
+            fork = Doc(clientID: newClientID())
+            try? fork.applyUpdate(doc.encodeStateAsUpdate())
+        }
+        let ft = fork.getText(editor.buffer.textName)
+        let old = ft.string
+        let reps = TextDiff.replacements(from: old, to: text)
+        guard !reps.isEmpty else { return fork.snapshot() }
+        let oldRope = Rope(old)
+        fork.transact {
+            for r in reps.reversed() {
+                let a = oldRope.utf16Offset(of: r.range.lowerBound).value
+                let b = oldRope.utf16Offset(of: r.range.upperBound).value
+                if b > a { ft.delete(at: a, count: b - a) }
+                if !r.text.isEmpty { ft.insert(r.text, at: a) }
+            }
+        }
+        let update = fork.encodeStateAsUpdate(from: doc.stateVector)
+        try? doc.applyUpdate(update, origin: Session.diskOrigin)
+        return fork.snapshot()
+    }
+
+    /// Looks at the file on disk; when another program changed it, merges its text.
+    /// Returns true when something was merged.
+    @discardableResult
+    public func checkDisk() -> Bool {
+        guard let p = path, let now = DiskStamp.current(path: Paths.absolute(p)), now != diskStamp else { return false }
+        guard let file = try? TextFile.read(path: Paths.absolute(p)) else { return false }
+        if file.text == editor.buffer.string {
+            markSaved(stamp: file.stamp, snapshot: doc.snapshot())
+            editor.markSaved()
+            return false
+        }
+        let snap = applyDiskText(file.text, base: savedSnapshot)
+        let merged = editor.buffer.string == file.text
+        markSaved(stamp: file.stamp, snapshot: snap)
+        if merged { editor.markSaved() } else { editor.markModified() }
+        editor.info("\(editor.displayName) changed on disk: merged the changes\(merged ? "" : " with your unsaved edits")")
+        return true
+    }
+
+    /// Records that the file on disk (with `stamp`) holds the text of `snapshot`: the base
+    /// for merging the next outside change.
+    func markSaved(stamp: DiskStamp, snapshot: Snapshot) {
+        diskStamp = stamp
+        savedSnapshot = snapshot
+        try? store?.append([.meta(key: "saved.stamp", value: stamp.encoded), .meta(key: "saved.snapshot", value: snapshot.encoded())])
+    }
+
+    // MARK: - Store
+
+    func persist(_ update: [UInt8]) {
+        guard let s = store else { return }
+        unstored.append(update)
+        do {
+            try s.append(unstored.map { .update($0) })
+            unstored.removeAll()
+            needsSync = true
+        } catch {
+            editor.error("cannot record history: \(error) — your edits are kept in memory; save the file")
+        }
+    }
+
+    /// Idle work: store undo steps that changed, fsync, look at the file on disk.
+    public func idle() {
+        storeUndo()
+        if needsSync, let s = store {
+            try? s.sync()
+            needsSync = false
+        }
+        checkDisk()
+    }
+
+    func storeUndo() {
+        guard let s = store else { return }
+        let u = editor.undoManager.undoSteps, r = editor.undoManager.redoSteps
+        guard u != undoStored || r != redoStored else { return }
+        do {
+            try s.append([.meta(key: "undo", value: Session.encodeSteps(u)), .meta(key: "redo", value: Session.encodeSteps(r))])
+            undoStored = u
+            redoStored = r
+            needsSync = true
+        } catch {
+            editor.error("cannot record undo history: \(error)")
+        }
+    }
+
+    /// Everything durable: undo steps stored, the store synced. Call before exiting.
+    public func close() {
+        if !unstored.isEmpty, let s = store { try? s.append(unstored.map { .update($0) }) }
+        storeUndo()
+        try? store?.sync()
+        store?.close()
+    }
+
+    // MARK: - Effects
+
+    /// Performs the editor's effects; returns true when the session should end.
+    /// `clipboard` receives text for the user's own clipboard (OSC 52).
+    public func perform(_ effects: [Effect], clipboard: (String) -> Void = { _ in }, bell: () -> Void = {}) -> Bool {
+        var quit = false
+        for e in effects {
+            switch e {
+            case .quit: quit = true
+            case .clipboard(let s): clipboard(s)
+            case .bell: bell()
+            case .save(let p, let thenQuit):
+                if save(to: p) && thenQuit { quit = true }
+            }
+        }
+        return quit
+    }
+
+    /// Writes the text to `p` atomically. A changed file on disk is merged first, so no
+    /// one else's change is overwritten.
+    public func save(to p: String) -> Bool {
+        let samePath = path.map { Paths.absolute($0) == Paths.absolute(p) } ?? false
+        if samePath { checkDisk() }
+        do {
+            let stamp = try TextFile.write(editor.buffer.string, to: Paths.absolute(p))
+            if !samePath {
+                // Saving under a new name: the history moves with it.
+                store?.close()
+                let s = try DocumentStore(path: Paths.absolute(p), fileMode: nil)
+                _ = try s.load()
+                try s.compact([.update(doc.encodeStateAsUpdate())])
+                store = s
+                path = p
+                editor.path = p
+                undoStored = []
+                redoStored = []
+            }
+            markSaved(stamp: stamp, snapshot: doc.snapshot())
+            editor.didSave(path: p)
+            storeUndo()
+            try? store?.sync()
+            return true
+        } catch {
+            editor.saveFailed("not saved: \(error)")
+            return false
+        }
+    }
+}

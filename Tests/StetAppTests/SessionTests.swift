@@ -1,0 +1,166 @@
+import StetApp
+import StetCRDT
+import StetEditor
+import StetStore
+import XCTest
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+final class SessionTests: XCTestCase {
+    var dir = ""
+    var nextID: ClientID = 100
+
+    override func setUp() {
+        var template = Array("/tmp/stet-session-XXXXXX".utf8CString)
+        dir = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
+    }
+
+    override func tearDown() {
+        _ = dir.withCString { system("rm -rf '\(String(cString: $0))'") }
+    }
+
+    func open(_ name: String) throws -> Session {
+        nextID += 1
+        let id = nextID
+        return try Session(path: dir + "/" + name, clientID: id, newClientID: { [unowned self] in self.nextID += 1; return self.nextID }, now: { 0 })
+    }
+
+    func write(_ name: String, _ text: String) {
+        let fp = fopen(dir + "/" + name, "wb")!
+        fputs(text, fp)
+        fclose(fp)
+    }
+
+    func read(_ name: String) -> String? {
+        guard let fp = fopen(dir + "/" + name, "rb") else { return nil }
+        defer { fclose(fp) }
+        var out: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = fread(&buf, 1, buf.count, fp)
+            if n <= 0 { break }
+            out += buf[0..<n]
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    func type(_ s: Session, _ keys: [Event]) -> Bool {
+        var quit = false
+        for k in keys { quit = s.perform(s.editor.handle(k)) || quit }
+        return quit
+    }
+
+    func chars(_ text: String) -> [Event] { text.map { .key(KeyEvent(.char($0))) } }
+    let save = Event.key(KeyEvent(.char("s"), .ctrl))
+    let quit = Event.key(KeyEvent(.char("q"), .ctrl))
+
+    func testNewFileTypeSaveReopen() throws {
+        let s = try open("notes.md")
+        XCTAssertEqual(s.notices, ["new file: Ctrl-S creates it"])
+        XCTAssertFalse(type(s, chars("hello")))
+        XCTAssertNil(read("notes.md"))
+        XCTAssertFalse(type(s, [save]))
+        XCTAssertEqual(read("notes.md"), "hello")
+        XCTAssertTrue(type(s, [quit]))
+        s.close()
+        let again = try open("notes.md")
+        XCTAssertEqual(again.editor.buffer.string, "hello")
+        XCTAssertFalse(again.editor.isModified)
+        XCTAssertEqual(again.notices, [])
+        // Undo reaches the previous session's typing.
+        _ = type(again, [.key(KeyEvent(.char("z"), .ctrl))])
+        XCTAssertEqual(again.editor.buffer.string, "")
+    }
+
+    func testLineEndingsAndMissingFinalNewlineArePreserved() throws {
+        write("w.txt", "one\r\ntwo\r\nthree")
+        let s = try open("w.txt")
+        XCTAssertEqual(s.editor.settings.lineBreak, "\r\n")
+        s.editor.setCursor(.zero)
+        _ = type(s, [.key(KeyEvent(.end)), .key(KeyEvent(.enter))] + chars("x") + [save])
+        XCTAssertEqual(read("w.txt"), "one\r\nx\r\ntwo\r\nthree")
+        s.close()
+    }
+
+    func testUnsavedEditsSurviveAKilledSession() throws {
+        write("k.txt", "base\n")
+        do {
+            let s = try open("k.txt")
+            _ = type(s, chars("typed "))
+            // No close(), no save: the process "dies" here (the store lock goes with it).
+            s.store?.close()
+        }
+        let s = try open("k.txt")
+        XCTAssertEqual(s.editor.buffer.string, "typed base\n")
+        XCTAssertTrue(s.editor.isModified)
+        XCTAssertEqual(s.notices.count, 1)
+        XCTAssertTrue(s.notices[0].hasPrefix("recovered unsaved edits"), s.notices[0])
+        XCTAssertEqual(read("k.txt"), "base\n")
+    }
+
+    func testOutsideChangesMergeWithUnsavedEdits() throws {
+        write("m.txt", "alpha\nbeta\ngamma\n")
+        do {
+            let s = try open("m.txt")
+            _ = type(s, chars(">> "))  // unsaved, at the start
+            s.close()
+        }
+        // Another program rewrites the file: beta becomes BETA and a line is added.
+        usleep(10_000)
+        write("m.txt", "alpha\nBETA\ngamma\ndelta\n")
+        let s = try open("m.txt")
+        XCTAssertEqual(s.editor.buffer.string, ">> alpha\nBETA\ngamma\ndelta\n")
+        XCTAssertTrue(s.notices.contains { $0.contains("changed on disk") }, "\(s.notices)")
+        XCTAssertTrue(s.editor.isModified)
+        // The outside change is not the user's to undo; the user's typing is.
+        _ = type(s, [.key(KeyEvent(.char("z"), .ctrl))])
+        XCTAssertEqual(s.editor.buffer.string, "alpha\nBETA\ngamma\ndelta\n")
+        // While running: another change on disk is merged on the next idle check.
+        usleep(10_000)
+        write("m.txt", "alpha\nBETA\ngamma\ndelta\nepsilon\n")
+        s.idle()
+        XCTAssertEqual(s.editor.buffer.string, "alpha\nBETA\ngamma\ndelta\nepsilon\n")
+        XCTAssertFalse(s.editor.isModified)
+        s.close()
+    }
+
+    func testRefusesBinaryAndInvalidFilesAndLeavesThemAlone() throws {
+        let bp = fopen(dir + "/bin", "wb")!
+        fwrite(Array("abc\u{0}def".utf8), 1, 7, bp)
+        fclose(bp)
+        XCTAssertThrowsError(try open("bin")) { e in
+            XCTAssertTrue("\(e)".contains("binary"), "\(e)")
+        }
+        let fp = fopen(dir + "/latin1.txt", "wb")!
+        fwrite([0x63, 0x61, 0x66, 0xE9, 0x0A] as [UInt8], 1, 5, fp)
+        fclose(fp)
+        XCTAssertThrowsError(try open("latin1.txt")) { e in
+            XCTAssertTrue("\(e)".contains("iconv"), "\(e)")
+        }
+        XCTAssertThrowsError(try Session(path: dir, clientID: 1, newClientID: { 2 }, now: { 0 }))
+        XCTAssertEqual(read("bin"), "abc\u{0}def")
+    }
+
+    func testASecondSessionOnTheSameFileIsRefused() throws {
+        let s = try open("two.txt")
+        XCTAssertThrowsError(try open("two.txt")) { e in
+            XCTAssertTrue("\(e)".contains("another stet"), "\(e)")
+        }
+        s.close()
+        XCTAssertNoThrow(try open("two.txt"))
+    }
+
+    func testSaveAsMovesTheHistory() throws {
+        let s = try Session(path: nil, clientID: 9, newClientID: { 10 }, now: { 0 })
+        _ = type(s, chars("scratch"))
+        _ = type(s, [save] + chars(dir + "/named.txt") + [.key(KeyEvent(.enter))])
+        XCTAssertEqual(read("named.txt"), "scratch")
+        XCTAssertEqual(s.editor.path, dir + "/named.txt")
+        s.close()
+        let again = try open("named.txt")
+        XCTAssertEqual(again.editor.buffer.string, "scratch")
+        XCTAssertFalse(again.editor.isModified)
+    }
+}
