@@ -94,12 +94,12 @@ public final class Session {
                 editor.markSaved()
                 if diskStamp != f.stamp { markSaved(stamp: f.stamp, snapshot: doc.snapshot()) }
             } else if let stamp = diskStamp, stamp == f.stamp {
-                editor.markModified()
-                notices.append("recovered unsaved edits from the last session (the file on disk is older): Ctrl-S writes them")
+                editor.markModified(diskText: f.text)
+                notices.append("recovered unsaved edits from your last session: Ctrl-S saves them")
             } else {
                 let snap = applyDiskText(f.text, base: savedSnapshot)
                 let merged = buffer.string == f.text
-                if merged { editor.markSaved() } else { editor.markModified() }
+                if merged { editor.markSaved() } else { editor.markModified(diskText: f.text) }
                 markSaved(stamp: f.stamp, snapshot: snap)
                 notices.append("\(editor.displayName) changed on disk since stet last saw it: merged the changes\(merged ? "" : " with your unsaved edits (Ctrl-S writes the result)")")
             }
@@ -198,7 +198,7 @@ public final class Session {
         let snap = applyDiskText(file.text, base: savedSnapshot)
         let merged = editor.buffer.string == file.text
         markSaved(stamp: file.stamp, snapshot: snap)
-        if merged { editor.markSaved() } else { editor.markModified() }
+        if merged { editor.markSaved() } else { editor.markModified(diskText: file.text) }
         editor.info("\(editor.displayName) changed on disk: merged the changes\(merged ? "" : " with your unsaved edits")")
         return true
     }

@@ -29,6 +29,9 @@ public final class Editor {
     public internal(set) var clipboard = ""
     /// Buffer version when the file on disk last matched it.
     var savedVersion: Int
+    /// The text the file on disk holds (a persistent rope: keeping it costs O(1)).
+    var savedRope: Rope?
+    var modifiedCache: (Int, Bool)?
     public internal(set) var message: (text: String, isError: Bool)?
     var prompt: Prompt?
     var find = FindState()
@@ -55,6 +58,7 @@ public final class Editor {
         undoManager = UndoManager(doc: buffer.doc, scope: [buffer.textName], trackedOrigins: [Buffer.localOrigin],
                                   captureTimeout: settings.undoPause, now: now)
         savedVersion = buffer.version
+        savedRope = buffer.rope
         commands = Editor.builtinCommands()
         buffer.onChange.append { [unowned self] changes, event in self.textChanged(changes, event) }
     }
@@ -62,8 +66,17 @@ public final class Editor {
     /// Adds a command to the command prompt (later features add theirs).
     public func register(_ command: NamedCommand) { commands.append(command) }
 
-    /// True when the file on disk is behind the buffer.
-    public var isModified: Bool { buffer.version != savedVersion }
+    /// True when the file on disk is behind the buffer. Undoing back to the saved text
+    /// counts as unmodified.
+    /// - Complexity: O(1) unless the text has the saved text's exact size (then O(n), once
+    ///   per change).
+    public var isModified: Bool {
+        if buffer.version == savedVersion { return false }
+        if let (v, m) = modifiedCache, v == buffer.version { return m }
+        let m = savedRope.map { !($0.summary == rope.summary && $0 == rope) } ?? true
+        modifiedCache = (buffer.version, m)
+        return m
+    }
 
     var rope: Rope { buffer.rope }
 
@@ -359,7 +372,7 @@ public final class Editor {
     /// The host saved the buffer to `path`.
     public func didSave(path p: String, lines: Int? = nil) {
         path = p
-        savedVersion = buffer.version
+        markSaved()
         info("saved \(rope.lineCount) line\(rope.lineCount == 1 ? "" : "s") to \(p)")
     }
 
@@ -367,10 +380,19 @@ public final class Editor {
     public func saveFailed(_ why: String) { error(why) }
 
     /// Marks the current text as what the file on disk holds (after opening it).
-    public func markSaved() { savedVersion = buffer.version }
+    public func markSaved() {
+        savedVersion = buffer.version
+        savedRope = rope
+        modifiedCache = nil
+    }
 
-    /// Marks the file on disk as behind the buffer (after recovering unsaved edits).
-    public func markModified() { savedVersion = -1 }
+    /// Marks the file on disk as behind the buffer, holding `diskText` if known (after
+    /// recovering unsaved edits).
+    public func markModified(diskText: String? = nil) {
+        savedVersion = -1
+        savedRope = diskText.map { Rope($0) }
+        modifiedCache = nil
+    }
 
     func requestQuit() -> [Effect] {
         guard isModified else { return [.quit] }

@@ -73,6 +73,20 @@ final class CommandTests: XCTestCase {
         XCTAssertEqual(e.type("<C-q>"), [.quit])
     }
 
+    func testUndoingBackToTheSavedTextIsUnmodified() {
+        let e = makeEditor("abc|")
+        e.type("d")
+        XCTAssertTrue(e.isModified)
+        e.type("<C-z>")
+        XCTAssertEqual(e.buffer.string, "abc")
+        XCTAssertFalse(e.isModified)
+        XCTAssertEqual(e.type("<C-q>"), [.quit])
+        // Same size, different text: modified.
+        e.type("<BS>x")
+        XCTAssertEqual(e.buffer.string, "abx")
+        XCTAssertTrue(e.isModified)
+    }
+
     func testScratchBufferAsksForAName() {
         let doc = Doc(clientID: 5)
         let e = Editor(buffer: Buffer(doc: doc), path: nil, now: { 0 })
