@@ -48,7 +48,7 @@ const char *stet_tigetstr(const char *capability) {
 }
 
 int stet_setup_locale(void) {
-    setlocale(LC_ALL, "");
+    setlocale(LC_CTYPE, "");
     const char *codeset = nl_langinfo(CODESET);
     if (codeset != NULL && strcmp(codeset, "UTF-8") == 0) return 1;
     if (setlocale(LC_CTYPE, "C.UTF-8") == NULL) return 0;
@@ -63,10 +63,13 @@ static pthread_once_t wake_once = PTHREAD_ONCE_INIT;
 
 static void make_wake_pipe(void) {
     int fds[2];
-    if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) == 0) {
-        wake_fds[0] = fds[0];
-        wake_fds[1] = fds[1];
+    if (pipe(fds) != 0) return;
+    for (int i = 0; i < 2; i++) {
+        fcntl(fds[i], F_SETFL, fcntl(fds[i], F_GETFL) | O_NONBLOCK);
+        fcntl(fds[i], F_SETFD, FD_CLOEXEC);
     }
+    wake_fds[0] = fds[0];
+    wake_fds[1] = fds[1];
 }
 
 int stet_wake_read_fd(void) {
@@ -201,15 +204,30 @@ static void crash_handler(int sig, siginfo_t *info, void *context) {
 
 static void exit_restore(void) { stet_emergency_restore(); }
 
-static int handlers_installed;
+static const int request_signals[] = {SIGINT, SIGTERM, SIGHUP};
+enum { request_signal_count = sizeof request_signals / sizeof request_signals[0] };
+static struct sigaction previous_request[request_signal_count];
+static int request_handlers_installed;
+static int crash_handlers_installed;
 
 void stet_install_signal_handlers(void) {
     stet_wake_write_fd();
     for (int fd = 0; fd < 2; fd++) {
         have_saved_termios[fd] = tcgetattr(fd, &saved_termios[fd]) == 0;
     }
-    if (handlers_installed) return;
-    handlers_installed = 1;
+    if (!request_handlers_installed) {
+        request_handlers_installed = 1;
+        struct sigaction request;
+        memset(&request, 0, sizeof request);
+        request.sa_handler = request_handler;
+        request.sa_flags = SA_RESTART;
+        sigemptyset(&request.sa_mask);
+        for (int i = 0; i < request_signal_count; i++) {
+            sigaction(request_signals[i], &request, &previous_request[i]);
+        }
+    }
+    if (crash_handlers_installed) return;
+    crash_handlers_installed = 1;
     atexit(exit_restore);
 
     struct sigaction ignore;
@@ -218,15 +236,6 @@ void stet_install_signal_handlers(void) {
     sigemptyset(&ignore.sa_mask);
     sigaction(SIGPIPE, &ignore, NULL);
 
-    struct sigaction request;
-    memset(&request, 0, sizeof request);
-    request.sa_handler = request_handler;
-    request.sa_flags = SA_RESTART;
-    sigemptyset(&request.sa_mask);
-    sigaction(SIGINT, &request, NULL);
-    sigaction(SIGTERM, &request, NULL);
-    sigaction(SIGHUP, &request, NULL);
-
     struct sigaction crash;
     memset(&crash, 0, sizeof crash);
     crash.sa_sigaction = crash_handler;
@@ -234,5 +243,13 @@ void stet_install_signal_handlers(void) {
     sigemptyset(&crash.sa_mask);
     for (int i = 0; i < crash_signal_count; i++) {
         sigaction(crash_signals[i], &crash, &previous_crash[i]);
+    }
+}
+
+void stet_uninstall_request_handlers(void) {
+    if (!request_handlers_installed) return;
+    request_handlers_installed = 0;
+    for (int i = 0; i < request_signal_count; i++) {
+        sigaction(request_signals[i], &previous_request[i], NULL);
     }
 }

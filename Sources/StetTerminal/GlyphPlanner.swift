@@ -26,7 +26,9 @@ enum GlyphPlanner {
             cells + Array(repeating: space, count: max(0, width - cells.count))
         }
         if isRegionalIndicator(base) {
-            let letters = scalars.prefix(width).filter(isRegionalIndicator).map { [$0 - 0x1F1E6 + 0x41] }
+            let letters = scalars.prefix(width).filter(isRegionalIndicator).map {
+                [$0 - 0x1F1E6 + 0x41]
+            }
             return pad(letters)
         }
         let baseWidth = columnWidth(base)

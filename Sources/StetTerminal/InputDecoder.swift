@@ -193,7 +193,8 @@ public struct InputDecoder {
             return 2
         }
         var used = j - i + 1
-        switch EscapeSequences.csi(privateMarker: marker, parameters: parameters, final: finalByte) {
+        switch EscapeSequences.csi(privateMarker: marker, parameters: parameters, final: finalByte)
+        {
         case .event(let event): out.append(event)
         case .pasteBegin: beginPaste()
         case .pasteEnd, .ignored: break
@@ -206,7 +207,9 @@ public struct InputDecoder {
                 used += 1
             }
             if bytes.count < 3 && i + used == items.count && !final { return nil }
-            if bytes.count == 3, let event = EscapeSequences.legacyMouse(bytes[0], bytes[1], bytes[2]) {
+            if bytes.count == 3,
+                let event = EscapeSequences.legacyMouse(bytes[0], bytes[1], bytes[2])
+            {
                 out.append(event)
             }
         }

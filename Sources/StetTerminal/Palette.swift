@@ -94,8 +94,13 @@ public enum Palette {
             return CellLook(foreground: colour == 0 ? 7 : 0, background: colour)
         case .peerSelection(let slot):
             let colour = ansiPeerColours(bright: bright)[Int(slot % 8)]
-            let neutral = colour == 0 || colour == 7  // invisible on one kind of background
-            return CellLook(foreground: neutral ? -1 : colour, neutral ? [.underline, .bold] : .underline)
+            // White or black text would vanish on one kind of background: those two slots
+            // keep the default colour and differ by weight instead.
+            switch colour {
+            case 7: return CellLook([.underline, .bold])
+            case 0: return CellLook([.underline, .dim])
+            default: return CellLook(foreground: colour, .underline)
+            }
         case .peerFlag(let slot):
             let colour = ansiPeerColours(bright: bright)[Int(slot % 8)]
             return CellLook(foreground: colour == 0 ? 7 : 0, background: colour, .bold)

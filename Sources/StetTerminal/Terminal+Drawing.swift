@@ -47,8 +47,16 @@ extension Terminal {
             return 1
         }
         let width = min(Int(cell.width), limit - column)
+        if width == 1, cell.text.utf8.count == 1, let byte = cell.text.utf8.first,
+            byte > 0x20, byte < 0x7F
+        {
+            put([UInt32(byte)], row: row, column: column, look)  // ASCII: nothing to plan
+            return 1
+        }
         var x = column
-        for glyph in GlyphPlanner.plan(cell.text, width: width, columnWidth: { Int(stet_wcwidth($0)) }) {
+        for glyph in GlyphPlanner.plan(
+            cell.text, width: width, columnWidth: { Int(stet_wcwidth($0)) })
+        {
             put(glyph, row: row, column: x, look)
             x += max(1, Int(stet_wcwidth(glyph[0])))
         }

@@ -2,9 +2,9 @@ import CNcurses
 import StetEditor
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 extension Terminal {
@@ -19,15 +19,20 @@ extension Terminal {
     public func read(timeoutMilliseconds: Int) -> [TerminalInput] {
         guard active else { return [] }
         var signals = stet_take_signals()
-        let timeout = signals != 0 ? 0 : Int32(clamping: max(-1, timeoutMilliseconds))
-        let woke = waitForInput(timeout: timeout)
+        var timeout = signals != 0 ? 0 : Int32(clamping: max(-1, timeoutMilliseconds))
+        if decoder.isPasting {
+            // Come back in time to give up on a paste whose end marker never arrives.
+            timeout = timeout < 0 ? 1000 : min(timeout, 1000)
+        }
+        var (woke, hungUp) = waitForInput(timeout: timeout)
 
         let (drained, events) = drainAndDecode()
         var all = events
         if decoder.hasPendingSequence {
-            if waitForInput(timeout: Terminal.sequenceGraceMilliseconds) {
-                all += drainAndDecode().events
-            }
+            let grace = waitForInput(timeout: Terminal.sequenceGraceMilliseconds)
+            woke = woke || grace.woke
+            hungUp = hungUp || grace.hungUp
+            all += drainAndDecode().events
             if decoder.hasPendingSequence { all += decoder.flush() }
         }
         if decoder.isPasting {
@@ -45,16 +50,18 @@ extension Terminal {
         if all.contains(where: isResize) { lastFrame = nil }
 
         var result = all.map { TerminalInput.event($0) }
-        if signals & Int32(STET_SIGNAL_HANGUP) != 0 { result.append(.signal(.hangup)) }
+        if signals & Int32(STET_SIGNAL_HANGUP) != 0 || hungUp { result.append(.signal(.hangup)) }
         if signals & Int32(STET_SIGNAL_TERMINATE) != 0 { result.append(.signal(.terminate)) }
         if signals & Int32(STET_SIGNAL_INTERRUPT) != 0 { result.append(.signal(.interrupt)) }
         if woke { result.append(.wake) }
         return result
     }
 
-    /// Polls stdin and the self-pipe. Drains the pipe; returns true if it held a wake byte.
-    /// A signal interrupting `poll` (EINTR) simply ends the wait.
-    private func waitForInput(timeout: Int32) -> Bool {
+    /// Polls stdin and the self-pipe and drains the pipe. Returns whether the pipe held a
+    /// wake byte, and whether stdin is gone (hang-up or error: no SIGHUP may come, and
+    /// reading would return at once forever). A signal interrupting `poll` (EINTR) simply
+    /// ends the wait.
+    private func waitForInput(timeout: Int32) -> (woke: Bool, hungUp: Bool) {
         let pipe = stet_wake_read_fd()
         var fds = [
             pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0),
@@ -68,7 +75,8 @@ extension Terminal {
             if n <= 0 { break }
             woke = woke || buffer[0..<n].contains(UInt8(ascii: "w"))
         }
-        return woke
+        let gone = Int16(POLLHUP) | Int16(POLLERR) | Int16(POLLNVAL)
+        return (woke, fds[0].revents & gone != 0 && fds[0].revents & Int16(POLLIN) == 0)
     }
 
     /// Reads every pending `get_wch` result and decodes them. Returns whether anything was
@@ -118,7 +126,7 @@ extension Terminal {
 }
 
 #if canImport(Glibc)
-private let systemRead = Glibc.read
+    private let systemRead = Glibc.read
 #elseif canImport(Darwin)
-private let systemRead = Darwin.read
+    private let systemRead = Darwin.read
 #endif

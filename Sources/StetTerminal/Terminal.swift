@@ -2,9 +2,9 @@ import CNcurses
 import StetEditor
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The terminal, through ncurses: the only place stet touches it.
@@ -23,6 +23,8 @@ import Darwin
 /// Swift runtime traps (async-signal-safe handlers in the C shim).
 public final class Terminal {
     let options: TerminalOptions
+    /// The ncurses SCREEN.
+    let screen: OpaquePointer
     var active = true
     var decoder = InputDecoder()
     /// What the screen shows, as far as we know; nil forces a full redraw.
@@ -54,18 +56,26 @@ public final class Terminal {
         self.options = options
         _ = stet_setup_locale()
         stet_install_signal_handlers()
-        guard stet_newterm() != nil else {
-            throw TerminalError.unknownTerminalType(getenv("TERM").map { String(cString: $0) } ?? "")
+        guard let screen = stet_newterm() else {
+            stet_uninstall_request_handlers()
+            throw TerminalError.unknownTerminalType(
+                getenv("TERM").map { String(cString: $0) } ?? "")
         }
+        self.screen = screen
         Terminal.instanceActive = true
+        // From here a crash or exit puts the terminal back (terminfo is loaded now).
+        stet_arm_restore(
+            TerminalSequences.emergencyRestore(options) { name in
+                stet_tigetstr(name).map { String(cString: $0) }
+            })
         stet_install_winch_handler()
 
-        let screen = stet_stdscr()
+        let window = stet_stdscr()
         raw()
         noecho()
         nonl()
-        keypad(screen, true)
-        nodelay(screen, true)
+        keypad(window, true)
+        nodelay(window, true)
         set_escdelay(Int32(options.escapeDelayMilliseconds))
         // Mouse reports are parsed by InputDecoder (SGR encoding), not by ncurses.
         keyok(stet_key_mouse(), false)
@@ -84,10 +94,6 @@ public final class Terminal {
             hasColors: has_colors(), colors: Int(stet_colors()), noColor: options.noColor)
 
         writeToTerminal(TerminalSequences.enable(options))
-        stet_arm_restore(
-            TerminalSequences.emergencyRestore(options) { name in
-                stet_tigetstr(name).map { String(cString: $0) }
-            })
     }
 
     deinit { restore() }
@@ -125,6 +131,8 @@ public final class Terminal {
         curs_set(1)
         endwin()
         stet_disarm_restore()
+        stet_uninstall_request_handlers()
+        delscreen(screen)
         Terminal.instanceActive = false
     }
 
@@ -133,7 +141,9 @@ public final class Terminal {
         var bytes = Array(text.utf8)
         var done = 0
         while done < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { write(STDOUT_FILENO, $0.baseAddress! + done, $0.count - done) }
+            let n = bytes.withUnsafeMutableBytes {
+                write(STDOUT_FILENO, $0.baseAddress! + done, $0.count - done)
+            }
             if n > 0 {
                 done += n
             } else if n < 0 && (errno == EINTR || errno == EAGAIN) {

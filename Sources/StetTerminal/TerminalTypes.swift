@@ -2,9 +2,9 @@ import CNcurses
 import StetEditor
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A request from outside to stop, delivered as input rather than by killing the process, so
@@ -62,12 +62,12 @@ public enum TerminalError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .notATerminal:
-            return "stet: standard input and output must be a terminal; run stet in a terminal"
+            return "standard input and output must be a terminal; run stet in a terminal"
         case .unknownTerminalType(let term):
-            return "stet: unknown terminal type \"\(term)\"; set TERM to one your system knows "
+            return "unknown terminal type \"\(term)\"; set TERM to one your system knows "
                 + "(for example xterm-256color)"
         case .alreadyActive:
-            return "stet: the terminal is already in use by this process"
+            return "the terminal is already in use by this process"
         }
     }
 }

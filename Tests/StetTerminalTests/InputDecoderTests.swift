@@ -20,9 +20,11 @@ final class InputDecoderTests: XCTestCase {
     }
 
     func testPlainTextAndControls() {
-        XCTAssertEqual(decode(raw("ab\r\t\u{7F}\u{03}")), [
-            char("a"), char("b"), key(.enter), key(.tab), key(.backspace), char("c", .ctrl),
-        ])
+        XCTAssertEqual(
+            decode(raw("ab\r\t\u{7F}\u{03}")),
+            [
+                char("a"), char("b"), key(.enter), key(.tab), key(.backspace), char("c", .ctrl),
+            ])
     }
 
     func testLoneEscapeAndAlt() {
@@ -36,16 +38,18 @@ final class InputDecoderTests: XCTestCase {
         XCTAssertEqual(decode(raw("\u{1B}\u{01}")), [char("a", [.ctrl, .alt])])
         XCTAssertEqual(decode(raw("\u{1B}é")), [char("é", .alt)])
         XCTAssertEqual(decode(raw("\u{1B}") + [.key(name: "KEY_UP")]), [key(.up, .alt)])
-        XCTAssertEqual(decode(raw("\u{1B}"), raw("x")), [key(.escape), char("x")],
-                       "ESC and x in different drains are two keys")
+        XCTAssertEqual(
+            decode(raw("\u{1B}"), raw("x")), [key(.escape), char("x")],
+            "ESC and x in different drains are two keys")
         XCTAssertEqual(decode(raw("\u{1B}[")), [char("[", .alt)])
         XCTAssertEqual(decode(raw("\u{1B}O")), [char("O", .alt)])
         XCTAssertEqual(decode(raw("\u{1B}Ox")), [char("O", .alt), char("x")])
     }
 
     func testKeyCodes() {
-        XCTAssertEqual(decode([.key(name: "kUP5"), .key(name: "KEY_F(17)"), .key(name: "KEY_MOUSE")]),
-                       [key(.up, .ctrl), key(.function(5), .shift)])
+        XCTAssertEqual(
+            decode([.key(name: "kUP5"), .key(name: "KEY_F(17)"), .key(name: "KEY_MOUSE")]),
+            [key(.up, .ctrl), key(.function(5), .shift)])
     }
 
     func testGraphemeGrouping() {
@@ -54,7 +58,8 @@ final class InputDecoderTests: XCTestCase {
         XCTAssertEqual(decode(raw("a🇫🇷b")), [char("a"), char("🇫🇷"), char("b")])
         XCTAssertEqual(decode(raw("e\u{301}x")), [char("e\u{301}"), char("x")])
         XCTAssertEqual(decode(raw("👍🏽")), [char("👍🏽")])
-        XCTAssertEqual(decode(raw("ab\rcd")), [char("a"), char("b"), key(.enter), char("c"), char("d")])
+        XCTAssertEqual(
+            decode(raw("ab\rcd")), [char("a"), char("b"), key(.enter), char("c"), char("d")])
         XCTAssertEqual(decode(raw("\u{1B}e\u{301}")), [char("e\u{301}", .alt)])
         guard case .key(let k)? = decode(raw(family)).first, case .char(let c) = k.key else {
             return XCTFail("no char")
@@ -73,13 +78,15 @@ final class InputDecoderTests: XCTestCase {
     }
 
     func testPasteKeepsControlsAndEscapesAsText() {
-        let events = decode([.pasteBegin] + raw("a\u{1B}[Ab\u{03}") + [.key(name: "KEY_UP"), .pasteEnd])
+        let events = decode(
+            [.pasteBegin] + raw("a\u{1B}[Ab\u{03}") + [.key(name: "KEY_UP"), .pasteEnd])
         XCTAssertEqual(events, [.paste("a\u{1B}[Ab\u{03}")])
     }
 
     func testPasteMarkersAsPlainCharacters() {
-        XCTAssertEqual(decode(raw("\u{1B}[200~hi\nthere\u{1B}[201~z")),
-                       [.paste("hi\nthere"), char("z")])
+        XCTAssertEqual(
+            decode(raw("\u{1B}[200~hi\nthere\u{1B}[201~z")),
+            [.paste("hi\nthere"), char("z")])
     }
 
     func testUnfinishedPasteIsDeliveredOnFinish() {
@@ -96,35 +103,45 @@ final class InputDecoderTests: XCTestCase {
     }
 
     func testResizesCoalesce() {
-        XCTAssertEqual(decode([.resize(rows: 10, columns: 20), .resize(rows: 11, columns: 21)] + raw("a")),
-                       [.resize(rows: 11, columns: 21), char("a")])
+        XCTAssertEqual(
+            decode([.resize(rows: 10, columns: 20), .resize(rows: 11, columns: 21)] + raw("a")),
+            [.resize(rows: 11, columns: 21), char("a")])
     }
 
     func testSGRMouse() {
-        XCTAssertEqual(decode(raw("\u{1B}[<0;10;5M\u{1B}[<32;11;5M\u{1B}[<0;11;5m")), [
-            .mouse(MouseEvent(.press, row: 4, column: 9)),
-            .mouse(MouseEvent(.drag, row: 4, column: 10)),
-            .mouse(MouseEvent(.release, row: 4, column: 10)),
-        ])
-        XCTAssertEqual(decode(raw("\u{1B}[<64;300;2M\u{1B}[<65;1;1M")), [
-            .mouse(MouseEvent(.wheelUp, row: 1, column: 299)),
-            .mouse(MouseEvent(.wheelDown, row: 0, column: 0)),
-        ])
-        XCTAssertEqual(decode(raw("\u{1B}[<20;3;4M")),
-                       [.mouse(MouseEvent(.press, row: 3, column: 2, modifiers: [.shift, .ctrl]))])
-        XCTAssertEqual(decode(raw("\u{1B}[<8;3;4M")),
-                       [.mouse(MouseEvent(.press, row: 3, column: 2, modifiers: .alt))])
-        XCTAssertEqual(decode(raw("\u{1B}[<2;3;4M\u{1B}[<1;3;4M\u{1B}[<35;3;4M\u{1B}[<66;1;1M")), [],
-                       "right and middle buttons, motion without a button, horizontal wheel")
+        XCTAssertEqual(
+            decode(raw("\u{1B}[<0;10;5M\u{1B}[<32;11;5M\u{1B}[<0;11;5m")),
+            [
+                .mouse(MouseEvent(.press, row: 4, column: 9)),
+                .mouse(MouseEvent(.drag, row: 4, column: 10)),
+                .mouse(MouseEvent(.release, row: 4, column: 10)),
+            ])
+        XCTAssertEqual(
+            decode(raw("\u{1B}[<64;300;2M\u{1B}[<65;1;1M")),
+            [
+                .mouse(MouseEvent(.wheelUp, row: 1, column: 299)),
+                .mouse(MouseEvent(.wheelDown, row: 0, column: 0)),
+            ])
+        XCTAssertEqual(
+            decode(raw("\u{1B}[<20;3;4M")),
+            [.mouse(MouseEvent(.press, row: 3, column: 2, modifiers: [.shift, .ctrl]))])
+        XCTAssertEqual(
+            decode(raw("\u{1B}[<8;3;4M")),
+            [.mouse(MouseEvent(.press, row: 3, column: 2, modifiers: .alt))])
+        XCTAssertEqual(
+            decode(raw("\u{1B}[<2;3;4M\u{1B}[<1;3;4M\u{1B}[<35;3;4M\u{1B}[<66;1;1M")), [],
+            "right and middle buttons, motion without a button, horizontal wheel")
     }
 
     func testLegacyMouse() {
         let press = "\u{1B}[M" + String(UnicodeScalar(32)) + "!!"
         let release = "\u{1B}[M" + String(UnicodeScalar(35)) + "*%"
-        XCTAssertEqual(decode(raw(press + release)), [
-            .mouse(MouseEvent(.press, row: 0, column: 0)),
-            .mouse(MouseEvent(.release, row: 4, column: 9)),
-        ])
+        XCTAssertEqual(
+            decode(raw(press + release)),
+            [
+                .mouse(MouseEvent(.press, row: 0, column: 0)),
+                .mouse(MouseEvent(.release, row: 4, column: 9)),
+            ])
     }
 
     func testCSIuAndModifyOtherKeys() {
@@ -142,12 +159,15 @@ final class InputDecoderTests: XCTestCase {
     }
 
     func testXtermSequencesNcursesDidNotKnow() {
-        XCTAssertEqual(decode(raw("\u{1B}[A\u{1B}[1;5D\u{1B}[3;2~\u{1B}[5;5~\u{1B}[15;2~\u{1B}[Z")), [
-            key(.up), key(.left, .ctrl), key(.delete, .shift), key(.pageUp, .ctrl),
-            key(.function(5), .shift), key(.tab, .shift),
-        ])
-        XCTAssertEqual(decode(raw("\u{1B}OA\u{1B}OP\u{1B}[1;3H")),
-                       [key(.up), key(.function(1)), key(.home, .alt)])
+        XCTAssertEqual(
+            decode(raw("\u{1B}[A\u{1B}[1;5D\u{1B}[3;2~\u{1B}[5;5~\u{1B}[15;2~\u{1B}[Z")),
+            [
+                key(.up), key(.left, .ctrl), key(.delete, .shift), key(.pageUp, .ctrl),
+                key(.function(5), .shift), key(.tab, .shift),
+            ])
+        XCTAssertEqual(
+            decode(raw("\u{1B}OA\u{1B}OP\u{1B}[1;3H")),
+            [key(.up), key(.function(1)), key(.home, .alt)])
     }
 
     func testUnknownSequencesAreDropped() {
@@ -155,7 +175,8 @@ final class InputDecoderTests: XCTestCase {
     }
 
     func testMalformedSequenceFallsBackToAltBracket() {
-        XCTAssertEqual(decode(raw("\u{1B}[1\u{03}")), [char("[", .alt), char("1"), char("c", .ctrl)])
+        XCTAssertEqual(
+            decode(raw("\u{1B}[1\u{03}")), [char("[", .alt), char("1"), char("c", .ctrl)])
     }
 
     func testSequenceCutAcrossDrains() {

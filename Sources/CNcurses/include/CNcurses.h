@@ -9,7 +9,11 @@
 #ifndef NCURSES_WIDECHAR
 #define NCURSES_WIDECHAR 1
 #endif
+#if __has_include(<ncursesw/curses.h>)
 #include <ncursesw/curses.h>
+#else
+#include <curses.h>
+#endif
 #include <stdint.h>
 
 // MARK: ncurses globals and macros
@@ -53,8 +57,9 @@ int stet_draw_cell(int row, int column, const uint32_t *scalars, int count, attr
 /// A terminfo string capability, or NULL when absent or not a string.
 const char *stet_tigetstr(const char *capability);
 
-/// Sets `LC_CTYPE` from the environment, falling back to C.UTF-8 when that is not UTF-8.
-/// Returns 1 when the resulting codeset is UTF-8.
+/// Sets `LC_CTYPE` (only: number formatting stays "C") from the environment, falling back
+/// to C.UTF-8 when that is not UTF-8, which ncursesw needs for wide characters. Returns 1
+/// when the resulting codeset is UTF-8.
 int stet_setup_locale(void);
 
 // MARK: Self-pipe and signals (shim.c)
@@ -74,9 +79,15 @@ enum {
 
 /// Saves the termios of stdin and stdout (for the crash restore), ignores SIGPIPE, and
 /// installs handlers for SIGINT/SIGTERM/SIGHUP (set a flag, write the self-pipe) and for
-/// SIGSEGV/SIGBUS/SIGILL/SIGTRAP/SIGABRT/SIGFPE (restore the terminal, then hand the signal
-/// to the previous handler or the default action). Call before `newterm`. Idempotent.
+/// SIGSEGV/SIGBUS/SIGILL/SIGTRAP/SIGABRT/SIGFPE (restore the terminal if armed, let the
+/// previous handler, e.g. Swift's backtracer, report, then die by the default action).
+/// Call before `newterm`. Idempotent.
 void stet_install_signal_handlers(void);
+
+/// Gives SIGINT/SIGTERM/SIGHUP back their dispositions from before
+/// `stet_install_signal_handlers` (once the terminal is restored, Ctrl-C interrupts again).
+/// The crash handlers stay; disarmed, they only pass the signal on.
+void stet_uninstall_request_handlers(void);
 
 /// Installs the SIGWINCH handler, chaining to the one ncurses installed in `newterm`, so a
 /// resize also wakes `poll`. Call after `newterm`.
