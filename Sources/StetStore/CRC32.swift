@@ -25,7 +25,8 @@ enum CRC32 {
         var c = ~crc
         let n = bytes.count
         guard n > 0, let base = bytes.baseAddress else { return crc }
-        tables.withUnsafeBufferPointer { t in
+        tables.withUnsafeBufferPointer { tb in
+            let t = tb.baseAddress!  // unchecked: every index below is < 8 * 256 by construction
             var i = 0
             while n - i >= 8 {
                 let lo = base.loadUnaligned(fromByteOffset: i, as: UInt32.self).littleEndian ^ c

@@ -15,7 +15,7 @@ enum Sys {
     /// `open(2)`, retried on EINTR. Returns the descriptor, or `-errno`.
     static func open(_ path: String, _ flags: Int32, _ mode: mode_t = 0) -> Int32 {
         while true {
-            let fd = path.withCString { Glibc_open($0, flags, mode) }
+            let fd = path.withCString { libcOpen($0, flags, mode) }
             if fd >= 0 { return fd }
             if errno != EINTR { return -errno }
         }
@@ -36,21 +36,21 @@ enum Sys {
     /// `stat(2)` (follows symlinks). Returns the stat or the errno.
     static func stat(_ path: String) -> Result<StatBuf, Errno> {
         var st = StatBuf()
-        let r = path.withCString { Glibc_stat($0, &st) }
+        let r = path.withCString { libcStat($0, &st) }
         return r == 0 ? .success(st) : .failure(Errno(errno))
     }
 
     /// `lstat(2)` (does not follow a final symlink).
     static func lstat(_ path: String) -> Result<StatBuf, Errno> {
         var st = StatBuf()
-        let r = path.withCString { Glibc_lstat($0, &st) }
+        let r = path.withCString { libcLstat($0, &st) }
         return r == 0 ? .success(st) : .failure(Errno(errno))
     }
 
     /// `fstat(2)`.
     static func fstat(_ fd: Int32) -> Result<StatBuf, Errno> {
         var st = StatBuf()
-        return Glibc_fstat(fd, &st) == 0 ? .success(st) : .failure(Errno(errno))
+        return libcFstat(fd, &st) == 0 ? .success(st) : .failure(Errno(errno))
     }
 
     /// Writes every byte of `bytes` at `offset` (or at the current position when nil), looping
@@ -130,7 +130,7 @@ enum Sys {
 
     /// `rename(2)`. Returns 0 or an errno.
     static func rename(_ from: String, _ to: String) -> Int32 {
-        let r = from.withCString { f in to.withCString { t in Glibc_rename(f, t) } }
+        let r = from.withCString { f in to.withCString { t in libcRename(f, t) } }
         return r == 0 ? 0 : errno
     }
 
@@ -196,8 +196,8 @@ extension StatBuf {
 }
 
 // The libc functions are shadowed by `Sys`'s own names inside the enum; these aliases reach them.
-@inline(__always) private func Glibc_open(_ p: UnsafePointer<CChar>, _ f: Int32, _ m: mode_t) -> Int32 { open(p, f, m) }
-@inline(__always) private func Glibc_stat(_ p: UnsafePointer<CChar>, _ s: UnsafeMutablePointer<StatBuf>) -> Int32 { stat(p, s) }
-@inline(__always) private func Glibc_lstat(_ p: UnsafePointer<CChar>, _ s: UnsafeMutablePointer<StatBuf>) -> Int32 { lstat(p, s) }
-@inline(__always) private func Glibc_fstat(_ fd: Int32, _ s: UnsafeMutablePointer<StatBuf>) -> Int32 { fstat(fd, s) }
-@inline(__always) private func Glibc_rename(_ a: UnsafePointer<CChar>, _ b: UnsafePointer<CChar>) -> Int32 { rename(a, b) }
+@inline(__always) private func libcOpen(_ p: UnsafePointer<CChar>, _ f: Int32, _ m: mode_t) -> Int32 { open(p, f, m) }
+@inline(__always) private func libcStat(_ p: UnsafePointer<CChar>, _ s: UnsafeMutablePointer<StatBuf>) -> Int32 { stat(p, s) }
+@inline(__always) private func libcLstat(_ p: UnsafePointer<CChar>, _ s: UnsafeMutablePointer<StatBuf>) -> Int32 { lstat(p, s) }
+@inline(__always) private func libcFstat(_ fd: Int32, _ s: UnsafeMutablePointer<StatBuf>) -> Int32 { fstat(fd, s) }
+@inline(__always) private func libcRename(_ a: UnsafePointer<CChar>, _ b: UnsafePointer<CChar>) -> Int32 { rename(a, b) }

@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Byte-level checks on a file's content: binary detection, UTF-8 validation with the position
 /// of the first bad byte, and line-ending statistics. All are single passes over the bytes.
 enum TextScan {
@@ -59,14 +67,15 @@ enum TextScan {
     }
 
     /// Counts of `\r\n` and of `\n` not preceded by `\r`. A lone `\r` is not a line break here.
+    /// - Complexity: O(n), using `memchr` to jump between line feeds.
     static func lineBreaks(_ b: UnsafeBufferPointer<UInt8>) -> (lf: Int, crlf: Int) {
+        guard let base = b.baseAddress else { return (0, 0) }
         var lf = 0, crlf = 0
-        var prev: UInt8 = 0
-        for c in b {
-            if c == 0x0A {
-                if prev == 0x0D { crlf += 1 } else { lf += 1 }
-            }
-            prev = c
+        var i = 0
+        while i < b.count, let hit = memchr(base + i, 0x0A, b.count - i) {
+            let at = UnsafeRawPointer(hit) - UnsafeRawPointer(base)
+            if at > 0 && base[at - 1] == 0x0D { crlf += 1 } else { lf += 1 }
+            i = at + 1
         }
         return (lf, crlf)
     }
