@@ -230,6 +230,14 @@ public final class Editor {
         let start = rope.lineStart(line)
         let before = rope.substring(start..<selection.range.lowerBound)
         let indent = before.prefix { $0 == " " || $0 == "\t" }
+        // Enter on a line of nothing but indentation leaves no trailing blanks behind.
+        if selection.isEmpty, !before.isEmpty, indent.count == before.count, selection.head == rope.lineEnd(line) {
+            let r = start..<selection.head
+            buffer.replace(r, with: settings.lineBreak + indent)
+            selection = Selection(cursor: start + (settings.lineBreak + indent).utf8.count)
+            goalColumn = nil
+            return
+        }
         insert(settings.lineBreak + indent)
     }
 

@@ -17,11 +17,14 @@ struct Prompt {
     var text = ""
     /// Cursor in `text`, in characters.
     var cursor = 0
+    /// The text was pre-filled: typing replaces it (as if it were selected).
+    var replaceOnType = false
 
     init(kind: Kind, text: String = "") {
         self.kind = kind
         self.text = text
         cursor = text.count
+        replaceOnType = !text.isEmpty
     }
 
     var label: String {
@@ -49,6 +52,11 @@ struct Prompt {
 extension Editor {
     func promptInsert(_ s: String) -> [Effect] {
         guard var p = prompt, p.takesText else { return [] }
+        if p.replaceOnType {
+            p.text = ""
+            p.cursor = 0
+            p.replaceOnType = false
+        }
         let i = p.text.index(p.text.startIndex, offsetBy: p.cursor)
         p.text.insert(contentsOf: s, at: i)
         p.cursor += s.count
@@ -72,6 +80,22 @@ extension Editor {
     func promptKey(_ k: KeyEvent) -> [Effect] {
         guard var p = prompt else { return [] }
         if !p.takesText { return promptChoice(p, k) }
+        if p.replaceOnType {
+            switch k.key {
+            case .char where k.modifiers.isDisjoint(with: [.ctrl, .alt]):
+                break  // promptInsert replaces the text
+            case .backspace, .delete:
+                // Deleting pre-filled text deletes all of it.
+                p.text = ""
+                p.cursor = 0
+                p.replaceOnType = false
+                prompt = p
+                return promptEdited()
+            default:
+                p.replaceOnType = false
+                prompt = p
+            }
+        }
         switch (k.key, k.modifiers.subtracting(.shift)) {
         case (.escape, _), (.char("q"), .ctrl), (.char("c"), .ctrl):
             if p.kind == .find, k.key != .escape, let o = find.origin { selection = o }

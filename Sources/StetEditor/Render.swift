@@ -123,7 +123,10 @@ extension Editor {
                     if x >= 0 && x < width { f[screenRow, gutter + x] = Cell(" ", style: Style(.selection)) }
                 }
                 if !settings.wrap && row.width - shift > width {
-                    f[screenRow, gutter + width - 1] = Cell("›", style: Style(.wrapMarker))
+                    let last = gutter + width - 1
+                    // Never half a wide character: its first half becomes a blank.
+                    if f[screenRow, last].width == 0 && last > gutter { f[screenRow, last - 1] = Cell(" ", style: Style(.wrapMarker)) }
+                    f[screenRow, last] = Cell("›", style: Style(.wrapMarker))
                 }
                 // The cursor.
                 if selection.head >= p.start + row.range.lowerBound.value && (selection.head < p.start + row.range.upperBound.value || (isLastRow && selection.head <= lineEnd)) {
@@ -145,7 +148,8 @@ extension Editor {
 
     func renderStatus(_ f: inout Frame, row: Int) {
         for c in 0..<f.columns { f[row, c] = Cell(" ", style: Style(.statusBar)) }
-        let col = rowPosition(of: selection.head).1
+        // The column in the whole line (not in its wrapped row), as editors count it.
+        let col = rope.column(of: selection.head, tabWidth: settings.tabWidth)
         let line = rope.line(containing: selection.head).index + 1
         // Segments in order of importance; the ones that do not fit are left out.
         var segments = ["Ln \(line), Col \(col.value + 1)"]
@@ -174,7 +178,14 @@ extension Editor {
                 before.removeFirst()
                 text.removeFirst()
             }
-            put(&f, row, end, text, Style(.text))
+            let textEnd = put(&f, row, end, text, Style(.text))
+            // A message (not found, wrapped…) shows on the right while the prompt is open.
+            if let m = message, !m.text.isEmpty {
+                let w = DisplayWidth.width(of: m.text)
+                if textEnd + 2 + w <= f.columns {
+                    put(&f, row, f.columns - w, m.text, Style(m.isError ? .errorMessage : .message))
+                }
+            }
             f.cursor = p.takesText ? (row, min(end + DisplayWidth.width(of: before), f.columns - 1)) : (row, min(end, f.columns - 1))
             return
         }

@@ -105,3 +105,44 @@ final class CommandTests: XCTestCase {
         XCTAssertEqual(e.marked, "one ^two|")
     }
 }
+
+final class PolishTests: XCTestCase {
+    func testEnterOnABlankIndentedLineLeavesNoTrailingBlanks() {
+        assertKeys("  foo|", "<Enter><Enter>bar", "  foo\n\n  bar|")
+    }
+
+    func testPrefilledFindTextIsReplacedByTyping() {
+        let e = makeEditor("|abc xyz abc")
+        e.type("<C-f>abc<Esc><C-f>xyz")
+        XCTAssertEqual(e.marked, "abc ^xyz| abc")
+        e.type("<Esc><C-f><BS>")
+        XCTAssertTrue(e.render().text.contains("Find: \n") || e.render().text.hasSuffix("Find:"), e.render().text)
+    }
+
+    func testNotFoundShowsWhileThePromptIsOpen() {
+        let e = makeEditor("|abc", columns: 60)
+        e.type("<C-f>zz")
+        let last = e.render().text(ofRow: e.rows - 1)
+        XCTAssertTrue(last.hasPrefix("Find: zz"), last)
+        XCTAssertTrue(last.hasSuffix("not found: zz"), last)
+    }
+
+    func testStatusColumnCountsFromTheLineStartWhenWrapped() {
+        var s = Settings()
+        s.wrap = true
+        s.lineNumbers = false
+        let e = makeEditor(String(repeating: "0123456789", count: 10) + "|", rows: 6, columns: 40, settings: s)
+        XCTAssertEqual(e.render().cursor?.row, 2)
+        XCTAssertTrue(e.render().text(ofRow: 4).contains("Col 101"), e.render().text(ofRow: 4))
+    }
+
+    func testWideCharacterCutAtTheRightEdgeLeavesTheMarker() {
+        var s = Settings()
+        s.lineNumbers = false
+        let e = makeEditor("|" + String(repeating: "漢", count: 20), rows: 4, columns: 10, settings: s)
+        let f = e.render()
+        XCTAssertEqual(f[0, 9], Cell("›", style: Style(.wrapMarker)))
+        XCTAssertEqual(f[0, 8], Cell(" ", style: Style(.wrapMarker)))
+        XCTAssertEqual(f.text(ofRow: 0), "漢漢漢漢 ›")
+    }
+}

@@ -187,8 +187,15 @@ final class EditingTests: XCTestCase {
                         var start = cursor
                         while start > 0 && model[start - 1] != "\n" { start -= 1 }
                         let indent = model[start..<cursor].prefix { $0 == " " || $0 == "\t" }
-                        model.insert(contentsOf: ["\n"] + indent, at: cursor)
-                        cursor += 1 + indent.count
+                        let atLineEnd = cursor == model.count || model[cursor] == "\n"
+                        if !indent.isEmpty && indent.count == cursor - start && atLineEnd {
+                            // A line of only indentation: the blanks move to the new line.
+                            model.insert("\n", at: start)
+                            cursor += 1
+                        } else {
+                            model.insert(contentsOf: ["\n"] + indent, at: cursor)
+                            cursor += 1 + indent.count
+                        }
                     } else {
                         model.insert(c, at: cursor)
                         cursor += 1
