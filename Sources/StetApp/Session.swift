@@ -72,7 +72,17 @@ public final class Session {
             settings.lineBreak = f.newline
             settings.indentUnit = Session.detectIndent(f.text)
         }
-        let buffer = Buffer(doc: doc, textName: textName)
+        // A file without history: its text becomes the document's first change, and the
+        // document's whole state the log's first record (one encoding, no fork).
+        var knownText: String?
+        var firstOpen = false
+        if let f = file, contents?.updates.isEmpty ?? true {
+            let d = doc
+            d.transact(origin: Session.loadOrigin) { d.getText(textName).insert(f.text, at: 0) }
+            knownText = f.text
+            firstOpen = true
+        }
+        let buffer = Buffer(doc: doc, textName: textName, knownText: knownText)
         editor = Editor(buffer: buffer, path: path, settings: settings, rows: rows, columns: columns, now: now)
         if let c = contents {
             undoStored = Session.decodeSteps(c.meta["undo"])
@@ -84,13 +94,12 @@ public final class Session {
             self.persist(UpdateV1.encode(update))
         }
         // Reconcile the store with the file.
-        let stored = buffer.string
         if let f = file {
-            if contents?.updates.isEmpty ?? true {
-                let snap = applyDiskText(f.text, base: nil)
+            if firstOpen {
+                if !f.text.isEmpty { persist(doc.encodeStateAsUpdate()) }
                 editor.markSaved()
-                markSaved(stamp: f.stamp, snapshot: snap)
-            } else if f.text == stored {
+                markSaved(stamp: f.stamp, snapshot: doc.snapshot())
+            } else if buffer.hasText(f.text) {
                 editor.markSaved()
                 if diskStamp != f.stamp { markSaved(stamp: f.stamp, snapshot: doc.snapshot()) }
             } else if let stamp = diskStamp, stamp == f.stamp {
@@ -98,7 +107,7 @@ public final class Session {
                 notices.append("recovered unsaved edits from your last session: Ctrl-S saves them")
             } else {
                 let snap = applyDiskText(f.text, base: savedSnapshot)
-                let merged = buffer.string == f.text
+                let merged = buffer.hasText(f.text)
                 if merged { editor.markSaved() } else { editor.markModified(diskText: f.text) }
                 markSaved(stamp: f.stamp, snapshot: snap)
                 notices.append("\(editor.displayName) changed on disk since stet last saw it: merged the changes\(merged ? "" : " with your unsaved edits (Ctrl-S writes the result)")")
@@ -113,18 +122,34 @@ public final class Session {
 
     /// Lines starting with a tab more often than with spaces: indent with tabs; else spaces,
     /// as many as the most common indentation step (2, 4 or 8), 4 when unknown.
+    /// - Complexity: O(length of the first 5,000 lines)
     static func detectIndent(_ text: String) -> String {
         var tabs = 0, spaces = 0
         var steps: [Int: Int] = [:]
         var prev = 0
-        for line in text.split(separator: "\n", omittingEmptySubsequences: true).prefix(5_000) {
-            if line.first == "\t" { tabs += 1; continue }
-            let n = line.prefix { $0 == " " }.count
-            if n == line.count { continue }
-            if n > 0 { spaces += 1 }
-            let d = abs(n - prev)
+        var lines = 0
+        var atStart = true  // at a line's first byte
+        var blanks = 0      // leading spaces counted so far on this line
+        for b in text.utf8 {
+            if b == UInt8(ascii: "\n") {
+                atStart = true
+                blanks = 0
+                lines += 1
+                if lines >= 5_000 { break }
+                continue
+            }
+            guard atStart else { continue }
+            if b == UInt8(ascii: " ") { blanks += 1; continue }
+            atStart = false
+            if b == UInt8(ascii: "\t") {
+                if blanks == 0 { tabs += 1 }
+                continue
+            }
+            if b == UInt8(ascii: "\r") { continue }
+            if blanks > 0 { spaces += 1 }
+            let d = abs(blanks - prev)
             if d == 2 || d == 4 || d == 8 { steps[d, default: 0] += 1 }
-            prev = n
+            prev = blanks
         }
         if tabs > spaces { return "\t" }
         let step = steps.max { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) }?.key ?? 4
@@ -190,13 +215,13 @@ public final class Session {
     public func checkDisk() -> Bool {
         guard let p = path, let now = DiskStamp.current(path: Paths.absolute(p)), now != diskStamp else { return false }
         guard let file = try? TextFile.read(path: Paths.absolute(p)) else { return false }
-        if file.text == editor.buffer.string {
+        if editor.buffer.hasText(file.text) {
             markSaved(stamp: file.stamp, snapshot: doc.snapshot())
             editor.markSaved()
             return false
         }
         let snap = applyDiskText(file.text, base: savedSnapshot)
-        let merged = editor.buffer.string == file.text
+        let merged = editor.buffer.hasText(file.text)
         markSaved(stamp: file.stamp, snapshot: snap)
         if merged { editor.markSaved() } else { editor.markModified(diskText: file.text) }
         editor.info("\(editor.displayName) changed on disk: merged the changes\(merged ? "" : " with your unsaved edits")")

@@ -46,12 +46,14 @@ public final class Buffer {
     var onChange: [([TextChange], TextEvent) -> Void] = []
     private var observer = 0
 
-    /// - Complexity: O(n) to build the mirror from the document's text.
-    public init(doc: Doc, textName: String = "text") {
+    /// - Parameter knownText: the document's text when the caller already has it as a
+    ///   `String` (saves converting it from the document's UTF-16).
+    /// - Complexity: O(n) to build the mirror.
+    public init(doc: Doc, textName: String = "text", knownText: String? = nil) {
         self.doc = doc
         self.textName = textName
         text = doc.getText(textName)
-        rope = Rope(text.string)
+        rope = Rope(knownText ?? text.string)
         observer = text.observe { [unowned self] event in self.apply(event) }
     }
 
@@ -60,6 +62,29 @@ public final class Buffer {
     /// The whole text.
     /// - Complexity: O(n)
     public var string: String { rope.string }
+
+    /// Whether the text is exactly `s`, byte for byte (no Unicode normalization).
+    /// - Complexity: O(n)
+    public func hasText(_ s: String) -> Bool {
+        guard s.utf8.count == rope.utf8Count else { return false }
+        var copy = s
+        return copy.withUTF8 { mine in
+            var pos = 0
+            var equal = true
+            rope.forEachUTF8Chunk { chunk in
+                guard equal else { return }
+                if !Buffer.sameBytes(chunk, mine, at: pos) { equal = false }
+                pos += chunk.count
+            }
+            return equal
+        }
+    }
+
+    private static func sameBytes(_ chunk: UnsafeBufferPointer<UInt8>, _ whole: UnsafeBufferPointer<UInt8>, at pos: Int) -> Bool {
+        guard pos + chunk.count <= whole.count else { return false }
+        for i in 0..<chunk.count where chunk[i] != whole[pos + i] { return false }
+        return true
+    }
 
     private func apply(_ event: TextEvent) {
         var changes: [TextChange] = []

@@ -27,6 +27,10 @@ enum EditorEntry {
             e += 1
         }
         if noColor { env["NO_COLOR"] = "1" }
+        guard isatty(0) == 1 && isatty(1) == 1 else {
+            printError("stet: standard input and output must be a terminal; run stet in a terminal (the end-to-end tests use tmux)")
+            throw ExitCode(1)
+        }
         // Open the file before touching the terminal, so problems print as plain errors.
         let session: Session
         do {

@@ -7,13 +7,20 @@ final class StetCLITests: XCTestCase {
 
     // MARK: - stet itself
 
-    func testNoArgumentsSaysTheEditorIsNotBuiltAndExits2() throws {
-        for args in [[], ["notes.md"]] {
+    func testTheEditorNeedsATerminalAndTouchesNothingWithout() throws {
+        let dir = NSTemporaryDirectory() + "stet-cli-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for args in [[], [dir + "/notes.md"]] {
             let r = try CLI.run(args)
-            XCTAssertEqual(r.status, 2, "\(args)")
-            XCTAssertTrue(r.stderr.contains("not built yet"), r.stderr)
-            XCTAssertTrue(r.stderr.contains("stet yjs --help"), r.stderr)
+            XCTAssertEqual(r.status, 1, "\(args)")
+            XCTAssertEqual(r.stderr, "stet: standard input and output must be a terminal; run stet in a terminal (the end-to-end tests use tmux)\n")
         }
+        // No history store was created for the file that was never opened.
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/.stet"))
+        // `stet --help` lists the editor's keys.
+        let h = try CLI.run(["--help"])
+        for word in ["Ctrl-S", "Ctrl-Q", "F1", ".stet/"] { XCTAssertTrue(h.out.contains(word), "stet --help lacks \(word)") }
     }
 
     func testVersionAndHelp() throws {

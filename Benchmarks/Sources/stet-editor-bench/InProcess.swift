@@ -42,37 +42,53 @@ struct OpenResults {
     var warm: [OpenTiming] = []
     var storeBytes = 0
     var firstRow = ""
+    /// Problems seen (text differing from the file, notices from the session).
+    var warnings: [String] = []
+}
+
+/// The session's text must be the file's, byte for byte, and a clean open says nothing.
+func check(_ s: Session, _ bytes: [UInt8], _ what: String, into warnings: inout [String]) {
+    if !s.editor.buffer.string.utf8.elementsEqual(bytes) {
+        let t = Array(s.editor.buffer.string.utf8)
+        let i = zip(t, bytes).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(t.count, bytes.count)
+        warnings.append("\(what): the text differs from the file (\(t.count) vs \(bytes.count) bytes, first difference at byte \(i))")
+    }
+    for n in s.notices { warnings.append("\(what): notice: \(n)") }
 }
 
 /// `runs` cold opens (each on a fresh copy of the file in its own folder: no store yet, the
 /// open creates it and writes the whole document into it) and `runs` warm opens of the last
 /// copy (the store exists and is loaded).
-func measureOpen(bytes: [UInt8], workDir: String, name: String, runs: Int) throws -> OpenResults {
+func measureOpen(bytes: [UInt8], workDir: String, name: String, runs: Int, cold: Bool = true, warm: Bool = true) throws -> OpenResults {
     var r = OpenResults()
     var lastPath = ""
-    for i in 0..<runs {
+    // Without cold runs, one untimed cold open creates the store the warm runs load.
+    for i in 0..<(cold ? runs : 1) {
         let dir = "\(workDir)/cold-\(i)"
         try makeDirectory(dir)
         lastPath = "\(dir)/\(name)"
         try writeFile(lastPath, bytes)
         let (t, f, s) = try timeOpen(lastPath)
+        if i == 0 { check(s, bytes, "cold open", into: &r.warnings) }
         s.close()
-        r.cold.append(t)
         r.firstRow = f.text(ofRow: 0)
+        if !cold { break }
+        r.cold.append(t)
         note(String(format: "  cold open %d: %.1f ms", i + 1, t.total))
     }
     if let st = try? FileManager.default.attributesOfItem(atPath: DocumentStoreLocation.of(lastPath)),
        let n = st[.size] as? Int {
         r.storeBytes = n
     }
-    for i in 0..<runs {
+    for i in 0..<(warm ? runs : 0) {
         let (t, _, s) = try timeOpen(lastPath)
+        if i == 0 { check(s, bytes, "warm open", into: &r.warnings) }
         s.close()
         r.warm.append(t)
         note(String(format: "  warm open %d: %.1f ms", i + 1, t.total))
     }
     // Leave only the last copy (the keystroke and tmux runs use their own).
-    for i in 0..<runs - 1 { removeTree("\(workDir)/cold-\(i)") }
+    for i in 0..<(cold ? runs - 1 : 0) { removeTree("\(workDir)/cold-\(i)") }
     return r
 }
 
@@ -92,6 +108,10 @@ struct KeyTimings {
     var render: [Double] = []
     var diff: [Double] = []
     var total: [Double] = []
+    /// The same span in this thread's CPU time: without the time the machine gave to others.
+    var cpu: [Double] = []
+    /// p99 of `total` in each round.
+    var roundP99: [Double] = []
     /// Runs a driver would redraw, summed over all keys.
     var changedRuns = 0
     /// `session.idle()` (store undo steps, fdatasync, stat the file), once per simulated second.
@@ -137,17 +157,14 @@ func kindName(_ k: KeyEvent) -> String {
 /// Replays `keys` into `editor` (already scrolled to the middle), timing each one. With a
 /// session, its idle work runs whenever a simulated second has passed (as the terminal loop
 /// does) and is timed separately.
-func replayKeys(_ keys: [KeyEvent], editor: Editor, session: Session?, clock: FakeClock) -> KeyTimings {
-    var t = KeyTimings()
-    t.handle.reserveCapacity(keys.count)
-    t.render.reserveCapacity(keys.count)
-    t.diff.reserveCapacity(keys.count)
-    t.total.reserveCapacity(keys.count)
+func replayKeys(_ keys: [KeyEvent], editor: Editor, session: Session?, clock: FakeClock, into t: inout KeyTimings) {
+    let first = t.total.count
     var previous = editor.render()
     var lastIdle = clock.ms
     for (n, k) in keys.enumerated() {
         // A typing pace of ~150 ms per key, with a pause every 40 keys (undo steps split).
         clock.ms += n % 40 == 39 ? 1_200 : 150
+        let c0 = threadCPUNs()
         let t0 = nowNs()
         let effects = editor.handle(.key(k))
         let t1 = nowNs()
@@ -155,6 +172,8 @@ func replayKeys(_ keys: [KeyEvent], editor: Editor, session: Session?, clock: Fa
         let t2 = nowNs()
         let runs = frame.changes(since: previous)
         let t3 = nowNs()
+        let c1 = threadCPUNs()
+        t.cpu.append(Double(c1 &- c0) / 1e6)
         precondition(effects.allSatisfy { $0 != .quit }, "the key script must not quit")
         t.handle.append(Double(t1 - t0) / 1e6)
         t.render.append(Double(t2 - t1) / 1e6)
@@ -170,7 +189,7 @@ func replayKeys(_ keys: [KeyEvent], editor: Editor, session: Session?, clock: Fa
             lastIdle = clock.ms
         }
     }
-    return t
+    t.roundP99.append(percentile(Array(t.total[first...]), 99) ?? 0)
 }
 
 struct KeyResults {
@@ -184,11 +203,11 @@ struct KeyResults {
 
 /// Moves to line `line` (1-based) with `goto`, then replays the key script, twice: on a bare
 /// editor model and on a session with its store.
-func measureKeys(bytes: [UInt8], path: String, line: Int, count: Int, seed: UInt64) throws -> KeyResults {
+func measureKeys(bytes: [UInt8], path: String, line: Int, count: Int, rounds: Int, seed: UInt64) throws -> KeyResults {
     let keys = keyScript(count: count, seed: seed)
     // 1. The model alone: the document built from the text in one transaction, as a fresh
     //    open does, an editor over it, no store.
-    let model: KeyTimings
+    var model = KeyTimings()
     do {
         let clock = FakeClock()
         let doc = Doc(clientID: sessionClientID)
@@ -196,8 +215,10 @@ func measureKeys(bytes: [UInt8], path: String, line: Int, count: Int, seed: UInt
         doc.transact { doc.getText("text").insert(text, at: 0) }
         let editor = Editor(buffer: Buffer(doc: doc, textName: "text"), path: path, rows: 24, columns: 80, now: { clock.ms })
         _ = editor.handle(.resize(rows: 24, columns: 80))
-        _ = editor.runCommandLine("goto \(line)")
-        model = replayKeys(keys, editor: editor, session: nil, clock: clock)
+        for _ in 0..<rounds {
+            _ = editor.runCommandLine("goto \(line)")
+            replayKeys(keys, editor: editor, session: nil, clock: clock, into: &model)
+        }
     }
     // 2. A session on the file with its store (warm open: the store exists).
     let clock = FakeClock()
@@ -205,7 +226,11 @@ func measureKeys(bytes: [UInt8], path: String, line: Int, count: Int, seed: UInt
     _ = s.editor.handle(.resize(rows: 24, columns: 80))
     _ = s.editor.runCommandLine("goto \(line)")
     let cursorLine = s.editor.buffer.rope.line(containing: s.editor.selection.head).index + 1
-    let session = replayKeys(keys, editor: s.editor, session: s, clock: clock)
+    var session = KeyTimings()
+    for r in 0..<rounds {
+        if r > 0 { _ = s.editor.runCommandLine("goto \(line)") }
+        replayKeys(keys, editor: s.editor, session: s, clock: clock, into: &session)
+    }
     let linesAfter = s.editor.buffer.rope.lineCount
     s.close()
     return KeyResults(model: model, session: session, cursorLine: cursorLine, linesAfter: linesAfter)

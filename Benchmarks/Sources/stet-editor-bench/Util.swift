@@ -14,6 +14,13 @@ import Glibc
     return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
 }
 
+/// Nanoseconds of CPU time this thread has used.
+@inline(__always) func threadCPUNs() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+    return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
+}
+
 @inline(__always) func msSince(_ t0: UInt64) -> Double { Double(nowNs() &- t0) / 1e6 }
 
 /// A clock the editor reads (milliseconds) that the benchmark advances: keystrokes come
@@ -121,17 +128,18 @@ func mallocInUse() -> Int? {
     return v < 0 ? nil : Int(v)
 }
 
-/// VmRSS of a process and all its descendants, in bytes (nil if unreadable).
-func treeRSS(pid: Int32) -> Int? {
+/// A /proc/PID/status field in kB (VmRSS: resident now, VmHWM: peak resident) summed over a
+/// process and all its descendants, in bytes (nil if unreadable).
+func treeMemory(pid: Int32, field: String = "VmRSS:") -> Int? {
     guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
     var total = 0
-    for l in status.split(separator: "\n") where l.hasPrefix("VmRSS:") {
+    for l in status.split(separator: "\n") where l.hasPrefix(field) {
         total += (Int(l.split(separator: " ").dropFirst().first ?? "") ?? 0) * 1024
     }
     let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
     for t in tasks {
         guard let children = try? String(contentsOfFile: "/proc/\(pid)/task/\(t)/children", encoding: .utf8) else { continue }
-        for c in children.split(separator: " ") { if let p = Int32(c), let r = treeRSS(pid: p) { total += r } }
+        for c in children.split(separator: " ") { if let p = Int32(c), let r = treeMemory(pid: p, field: field) { total += r } }
     }
     return total
 }

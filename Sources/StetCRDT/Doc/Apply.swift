@@ -432,18 +432,11 @@ extension Doc {
         // widen in place: grow the arena once, then write the units directly
         var str = s
         str.withUTF8 { buf in
-            var ascii = true
-            for b in buf where b >= 0x80 { ascii = false; break }
             let start = slots[si].units.count
-            let n16 = ascii ? n8 : s.utf16.count
+            let n16 = UTF16Transcoding.utf16Count(validUTF8: buf)
             slots[si].units.append(contentsOf: repeatElement(0, count: n16))
             slots[si].units.withUnsafeMutableBufferPointer { dst in
-                var i = start
-                if ascii {
-                    for b in buf { dst[i] = UInt16(b); i += 1 }
-                } else {
-                    for u in s.utf16 { dst[i] = u; i += 1 }
-                }
+                UTF16Transcoding.write(validUTF8: buf, to: dst.baseAddress! + start)
             }
         }
     }

@@ -5,7 +5,7 @@ extension Doc {
         switch r.kind {
         case .string:
             let units = slots[Int(r.slot)].units[r.contentStart..<(r.contentStart + r.length)]
-            return .string(String(decoding: units, as: UTF16.self))
+            return .string(UTF16Transcoding.string(units))
         case .deleted: return .deleted(r.length)
         case .type:
             switch types[Int(r.payload)].kind {

@@ -70,9 +70,8 @@ struct FastLoad {
                         if ascii {
                             for i in from..<(from + n) { units.append(UInt16(bytes[i])) }
                         } else {
-                            let failed = transcode(bytes[from..<(from + n)].makeIterator(), from: UTF8.self, to: UTF16.self,
-                                                   stoppingOnError: true) { units.append($0) }
-                            if failed { return nil }
+                            let ok = bytes.withUnsafeBufferPointer { UTF16Transcoding.decode(UnsafeBufferPointer(rebasing: $0[from..<(from + n)]), appendingTo: &units) }
+                            if !ok { return nil }
                         }
                         d.position = from + n
                         r.units = start..<units.count

@@ -69,7 +69,7 @@ extension Doc {
             }
             h = r.right
         }
-        return String(decoding: units, as: UTF16.self)
+        return UTF16Transcoding.string(units)
     }
 
     /// The update that rebuilds the document as it was at `snapshot` (Yjs

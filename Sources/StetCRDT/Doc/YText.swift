@@ -82,7 +82,7 @@ extension Doc {
             }
             h = r.right
         }
-        return String(decoding: units, as: UTF16.self)
+        return UTF16Transcoding.string(units)
     }
 
     func utf16Offset(_ t: Int32, scalar target: Int) -> Int {
@@ -286,7 +286,7 @@ extension Doc {
                     if old > 0 { push(.retain(old)) }
                     if old < r.length {
                         if r.kind == .string {
-                            push(.insert(String(decoding: slots[Int(r.slot)].units[(r.contentStart + old)..<(r.contentStart + r.length)], as: UTF16.self)))
+                            push(.insert(UTF16Transcoding.string(slots[Int(r.slot)].units[(r.contentStart + old)..<(r.contentStart + r.length)])))
                         } else {
                             push(.insert("\u{FFFC}"))
                         }

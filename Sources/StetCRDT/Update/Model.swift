@@ -152,7 +152,7 @@ public enum UTF16Slicing {
             left[left.count - 1] = 0xFFFD
             if !right.isEmpty { right[0] = 0xFFFD }
         }
-        return (String(decoding: left, as: UTF16.self), String(decoding: right, as: UTF16.self))
+        return (UTF16Transcoding.string(left), UTF16Transcoding.string(right))
     }
 }
 

@@ -242,7 +242,7 @@ private struct StringColumn {
         }
         let end = pos + Int(n)
         // Lone surrogates (a pair cut between two strings) become U+FFFD, one unit each.
-        let s = String(decoding: units[pos..<end], as: UTF16.self)
+        let s = UTF16Transcoding.string(units[pos..<end])
         pos = end
         return s
     }
