@@ -52,9 +52,15 @@ public final class Session {
         if let p = path {
             let resolved = Paths.absolute(p)
             file = try TextFile.read(path: resolved)
-            let s = try DocumentStore(path: resolved, fileMode: file?.mode)
-            contents = try s.load()
-            store = s
+            switch Session.openStore(resolved, mode: file?.mode) {
+            case .success(let (s, c)):
+                store = s
+                contents = c
+            case .failure(let problem):
+                guard let e = problem.errno, Session.unwritable.contains(e) else { throw problem }
+                // A folder we may not write to (or a read-only disk): edit without history.
+                notices.append("no history is kept (\(problem)); edits live in memory until you save")
+            }
             self.path = p
         }
         if let c = contents {
@@ -119,6 +125,18 @@ public final class Session {
     }
 
     deinit { doc.removeObserver(updateObserver) }
+
+    static func openStore(_ path: String, mode: mode_t?) -> Result<(DocumentStore, StoreContents), StoreProblem> {
+        do {
+            let s = try DocumentStore(path: path, fileMode: mode)
+            return .success((s, try s.load()))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// Store errors that mean "this place cannot hold a history" rather than "something is wrong".
+    static let unwritable: Set<Int32> = [EACCES, EPERM, EROFS]
 
     /// Lines starting with a tab more often than with spaces: indent with tabs; else spaces,
     /// as many as the most common indentation step (2, 4 or 8), 4 when unknown.

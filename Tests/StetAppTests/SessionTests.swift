@@ -1,4 +1,4 @@
-import StetApp
+@testable import StetApp
 import StetCRDT
 import StetEditor
 import StetStore
@@ -163,4 +163,38 @@ final class SessionTests: XCTestCase {
         XCTAssertEqual(again.editor.buffer.string, "scratch")
         XCTAssertFalse(again.editor.isModified)
     }
+}
+
+/// A file in a place that cannot hold a history (read-only folder or disk) still opens.
+final class ReadOnlyPlaceTests: XCTestCase {
+    func testAFileInAReadOnlyPlaceOpensWithoutHistory() throws {
+        var template = Array("/tmp/stet-ro-XXXXXX".utf8CString)
+        let dir = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
+        defer { _ = system("umount '\(dir)' 2>/dev/null; chmod -R u+w '\(dir)'; rm -rf '\(dir)'") }
+        let file = dir + "/ro.txt"
+        if getuid() == 0 {
+            // Root ignores permissions: a read-only tmpfs is what root cannot write to.
+            guard system("mount -t tmpfs -o size=64k none '\(dir)' 2>/dev/null") == 0 else {
+                print("cannot mount a tmpfs here; checking the classification of the errors instead")
+                XCTAssertEqual(Session.unwritable, [EACCES, EPERM, EROFS])
+                return
+            }
+            XCTAssertEqual(system("printf 'read only\\n' > '\(file)' && mount -o remount,ro '\(dir)'"), 0)
+        } else {
+            XCTAssertEqual(system("printf 'read only\\n' > '\(file)' && chmod 0555 '\(dir)'"), 0)
+        }
+        let s = try Session(path: file, clientID: 1, newClientID: { 2 }, now: { 0 })
+        XCTAssertEqual(s.editor.buffer.string, "read only\n")
+        XCTAssertNil(s.store)
+        XCTAssertTrue(s.notices.first?.hasPrefix("no history is kept") ?? false, "\(s.notices)")
+        // Saving fails with a message that says why, and nothing is lost from the buffer.
+        s.editor.type("x")
+        XCTAssertFalse(s.save(to: file))
+        XCTAssertTrue(s.editor.message?.isError ?? false)
+        XCTAssertEqual(s.editor.buffer.string, "xread only\n")
+    }
+}
+
+extension Editor {
+    func type(_ s: String) { for c in s { _ = handle(.key(KeyEvent(.char(c)))) } }
 }
