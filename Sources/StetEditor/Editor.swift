@@ -42,6 +42,8 @@ public final class Editor {
     public var presence = "local"
     /// The mouse drag in progress selects from this anchor.
     var dragging = false
+    /// The selection before each recent undo step, by its index in the undo stack.
+    var stepSelections: [Int: Selection] = [:]
     /// What each text row of the last frame showed (for mouse clicks).
     var screenLines: [(PlacedLine, Int)] = []
 
@@ -84,6 +86,24 @@ public final class Editor {
 
     /// Handles one event and returns what the host must do.
     public func handle(_ event: Event) -> [Effect] {
+        let before = selection
+        let depth = undoManager.undoDepth
+        let effects = dispatch(event)
+        rememberSelection(before: before, depth: depth)
+        return effects
+    }
+
+    /// A new undo step remembers the selection from before it, so undoing it puts the
+    /// cursor (or the selection, after a cut) back where it was.
+    func rememberSelection(before: Selection, depth: Int) {
+        let now = undoManager.undoDepth
+        if now > depth { stepSelections[now - 1] = before }
+        if now < depth || stepSelections.count > 200 {
+            stepSelections = stepSelections.filter { $0.key < now && $0.key >= now - 100 }
+        }
+    }
+
+    func dispatch(_ event: Event) -> [Effect] {
         switch event {
         case .resize(let r, let c):
             rows = max(r, 1)
@@ -190,6 +210,9 @@ public final class Editor {
 
     func textChanged(_ changes: [TextChange], _ event: TextEvent) {
         selection = selection.mapped(through: changes)
+        // Undo restores the text each remembered selection belongs to, except for what
+        // others changed meanwhile: map through remote changes only.
+        if !event.local && !stepSelections.isEmpty { stepSelections = stepSelections.mapValues { $0.mapped(through: changes) } }
         find.textChanged()
         // The viewport stays on the same text when lines are added or removed above it.
         if let a = topAnchor {
@@ -292,6 +315,7 @@ public final class Editor {
 
     func undoRedo(undo: Bool) -> [Effect] {
         let version = buffer.version
+        let restore = undo ? stepSelections[undoManager.undoDepth - 1] : nil
         let ok = undo ? undoManager.undo() : undoManager.redo()
         guard ok else {
             info(undo ? "nothing to undo" : "nothing to redo")
@@ -300,6 +324,15 @@ public final class Editor {
         if buffer.version != version, let c = buffer.lastChanges.last {
             // The cursor goes where the step's last change happened.
             selection = Selection(cursor: min(c.range.lowerBound + c.insertedUTF8, rope.endOffset(UTF8Offset.self)))
+        }
+        if let r = restore {
+            // Back to the selection from before the step (clamped to cluster boundaries).
+            let end = rope.endOffset(UTF8Offset.self)
+            func fit(_ o: UTF8Offset) -> UTF8Offset {
+                let c = min(o, end)
+                return rope.isGraphemeBoundary(c) ? c : rope.graphemeRange(containing: c).lowerBound
+            }
+            selection = Selection(anchor: fit(r.anchor), head: fit(r.head))
         }
         scrollToCursor()
         return []

@@ -121,6 +121,17 @@ final class EditingTests: XCTestCase {
         XCTAssertEqual(e.marked, "a|b")
     }
 
+    func testUndoPutsTheSelectionBackWhereItWas() {
+        // Forward delete: the cursor stays before the restored text.
+        assertKeys("a|bcd", "<Del><Del><C-z>", "a|bcd")
+        // Backspace: after it.
+        assertKeys("abc|d", "<BS><BS><C-z>", "abc|d")
+        // A cut selection comes back selected.
+        assertKeys("a^bc|d", "<C-x><C-z>", "a^bc|d")
+        // Typing: the cursor goes back to where typing started.
+        assertKeys("ab|", "xyz<C-z>", "ab|")
+    }
+
     func testPasteIsOneUndoStep() {
         let e = makeEditor("x|")
         _ = e.handle(.paste("line 1\nline 2\nline 3"))
