@@ -38,8 +38,14 @@ public final class Editor {
     /// Whether the help screen is shown, and its scroll.
     var helpScroll: Int?
     var commands: [NamedCommand] = []
-    /// What the status bar shows about peers and the connection (set by the collaboration layer).
+    /// The connection state for the status bar ("local", "connected", "offline · 3 local
+    /// changes"), set by the collaboration layer.
     public var presence = "local"
+    /// Collaborators (see `setPeers`).
+    public internal(set) var peers: [RemotePeer] = []
+    /// The peer whose cursor the viewport follows, until a key is pressed.
+    public internal(set) var following: UInt64?
+    var lastJumped: UInt64?
     /// The mouse drag in progress selects from this anchor.
     var dragging = false
     /// The selection before each recent undo step, by its index in the undo stack.
@@ -127,10 +133,18 @@ public final class Editor {
         case .mouse(let m):
             return mouse(m)
         case .key(let k):
+            var stopped: String?
+            if let f = following {
+                following = nil
+                stopped = "stopped following \(peers.first { $0.id == f }?.name ?? "them")"
+                if k.key == .escape { info(stopped!); return [] }
+            }
             if helpScroll != nil { return helpKey(k) }
             if prompt != nil { return promptKey(k) }
             message = nil
-            return editKey(k)
+            let effects = editKey(k)
+            if let s = stopped, message == nil { info(s) }
+            return effects
         }
     }
 
@@ -191,6 +205,10 @@ public final class Editor {
         case .quit: return requestQuit()
         case .help: helpScroll = 0
         case .commandPrompt: prompt = Prompt(kind: .command)
+        case .jumpToPeer: return jump(to: "")
+        case .followPeer:
+            let id = lastJumped ?? peers.first?.id
+            return follow(peers.firstIndex { $0.id == id }.map { String($0 + 1) } ?? "")
         case .toggleWrap:
             settings.wrap.toggle()
             leftColumn = 0
@@ -210,6 +228,8 @@ public final class Editor {
 
     func textChanged(_ changes: [TextChange], _ event: TextEvent) {
         selection = selection.mapped(through: changes)
+        // Peers' cursors follow the text until their next awareness update says otherwise.
+        for i in peers.indices { peers[i].selection = peers[i].selection?.mapped(through: changes) }
         // Undo restores the text each remembered selection belongs to, except for what
         // others changed meanwhile: map through remote changes only.
         if !event.local && !stepSelections.isEmpty { stepSelections = stepSelections.mapValues { $0.mapped(through: changes) } }

@@ -9,6 +9,7 @@ public enum Command: Hashable, Sendable {
     case find, findNext, findPrevious, replace, gotoLine
     case save, quit, help, commandPrompt
     case toggleWrap
+    case jumpToPeer, followPeer
 }
 
 /// One key binding, with the words the help screen shows for it.
@@ -65,6 +66,8 @@ public enum Keymap {
         Binding(keys: [ctrl("p"), KeyEvent(.char(":"), .alt)], label: "Ctrl-P  Esc :", command: .commandPrompt, selects: false, help: "command prompt (see the commands below)"),
         Binding(keys: [k(.function(1))], label: "F1", command: .help, selects: false, help: "this help (Esc or F1 closes it)"),
         Binding(keys: [KeyEvent(.char("z"), .alt)], label: "Alt-Z", command: .toggleWrap, selects: false, help: "toggle soft wrap"),
+        Binding(keys: [KeyEvent(.char("j"), .alt)], label: "Alt-J", command: .jumpToPeer, selects: false, help: "jump to a collaborator's cursor (again: the next one)"),
+        Binding(keys: [KeyEvent(.char("f"), .alt)], label: "Alt-F", command: .followPeer, selects: false, help: "follow the collaborator you jumped to (any key stops)"),
     ]
 
     /// The command bound to `key`, and whether the key extends the selection (Shift held

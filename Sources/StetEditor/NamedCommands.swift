@@ -39,6 +39,12 @@ extension Editor {
             NamedCommand(["set"], arguments: "OPTION", help: "wrap, nowrap, wrap! · numbers, nonumbers · tabwidth=N · expandtab[=N], noexpandtab · crlf, lf") { e, args in
                 e.set(args)
             },
+            NamedCommand(["peer", "jump"], arguments: "[NAME|N]", help: "move to a collaborator's cursor (again: the next one)") { e, args in
+                e.jump(to: args.joined(separator: " "))
+            },
+            NamedCommand(["follow"], arguments: "[NAME|N]", help: "follow a collaborator's viewport; any key stops") { e, args in
+                e.follow(args.joined(separator: " "))
+            },
             NamedCommand(["undo"], help: "undo") { e, _ in e.run(.undo, extend: false) },
             NamedCommand(["redo"], help: "redo") { e, _ in e.run(.redo, extend: false) },
             NamedCommand(["help", "h"], help: "the help screen") { e, _ in e.run(.help, extend: false) },

@@ -228,7 +228,7 @@ extension Editor {
             return [.bell]
         }
         let effects = cmd.run(self, Array(words.dropFirst()))
-        scrollToCursor()
+        if following == nil { scrollToCursor() }
         return effects
     }
 

@@ -11,6 +11,7 @@ extension Editor {
             return f
         }
         renderText(&f)
+        renderPeers(&f)
         if rows >= 2 { renderStatus(&f, row: rows - 2) }
         if rows >= 1 { renderMessage(&f, row: rows - 1) }
         return f
@@ -154,6 +155,8 @@ extension Editor {
         // Segments in order of importance; the ones that do not fit are left out.
         var segments = ["Ln \(line), Col \(col.value + 1)"]
         if !selection.isEmpty { segments.append("(\(rope.graphemeCount(in: selection.range)) selected)") }
+        if !peers.isEmpty { segments.append(peersSummary) }
+        if let f = following, let p = peers.first(where: { $0.id == f }) { segments.insert("following \(p.name)", at: 0) }
         segments += ["UTF-8 " + (settings.lineBreak == "\r\n" ? "CRLF" : "LF"), presence, "F1 help"]
         let left = " " + displayName + (isModified ? " [+]" : "") + "  "
         let leftWidth = DisplayWidth.width(of: left)
