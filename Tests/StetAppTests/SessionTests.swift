@@ -198,3 +198,23 @@ final class ReadOnlyPlaceTests: XCTestCase {
 extension Editor {
     func type(_ s: String) { for c in s { _ = handle(.key(KeyEvent(.char(c)))) } }
 }
+
+final class IdentityTests: XCTestCase {
+    func testNameComesFromTheFirstSourceThatHasOne() {
+        XCTAssertEqual(Identity.resolve(flag: "Ann", environment: ["STET_NAME": "Bob", "USER": "carl"], gitUserName: "Dora").name, "Ann")
+        XCTAssertEqual(Identity.resolve(flag: nil, environment: ["STET_NAME": "Bob", "USER": "carl"], gitUserName: "Dora").name, "Bob")
+        XCTAssertEqual(Identity.resolve(flag: " ", environment: ["USER": "carl"], gitUserName: "Dora Q.\n").name, "Dora Q.")
+        XCTAssertEqual(Identity.resolve(flag: nil, environment: ["USER": "carl"], gitUserName: nil).name, "carl")
+        XCTAssertEqual(Identity.resolve(flag: nil, environment: [:], gitUserName: nil).name, "anonymous")
+    }
+
+    func testColourIsStableAndSpreadOverTheSlots() {
+        XCTAssertEqual(Identity(name: "Ann"), Identity(name: "Ann"))
+        let slots = Set(["Ann", "Bob", "Carl", "Dora", "Eve", "Fay", "Gus", "Hal", "Ida", "Jon", "Kim", "Lou"].map { Identity(name: $0).colorSlot })
+        XCTAssertGreaterThanOrEqual(slots.count, 5)
+        let a = Identity(name: "Ann")
+        XCTAssertEqual(Identity.palette[Int(a.colorSlot)], a.color)
+        XCTAssertEqual(Identity.slot(forColor: a.color.uppercased(), clientID: 3), a.colorSlot)
+        XCTAssertEqual(Identity.slot(forColor: "#30bced", clientID: 11), 3)
+    }
+}
