@@ -35,6 +35,8 @@ public final class Session {
     var undoStored: [UndoManager.Step] = []
     var redoStored: [UndoManager.Step] = []
     var needsSync = false
+    /// Joined to another stet that holds the history (until `adoptStore()`).
+    public private(set) var joined: Bool
     private var updateObserver = 0
     let newClientID: () -> ClientID
 
@@ -43,13 +45,19 @@ public final class Session {
     ///   - clientID: this session's id (fresh and random per session).
     ///   - now: milliseconds from a monotonic clock.
     ///   - newClientID: where ids for disk changes come from.
+    ///   - joining: another stet on this machine holds the file's history: open without it
+    ///     (the document arrives from that session; `adoptStore()` takes over when it leaves).
     public init(path: String?, textName: String = "text", clientID: ClientID, newClientID: @escaping () -> ClientID,
-                rows: Int = 24, columns: Int = 80, now: @escaping () -> UInt64) throws {
+                rows: Int = 24, columns: Int = 80, joining: Bool = false, now: @escaping () -> UInt64) throws {
         self.newClientID = newClientID
+        self.joined = joining
         doc = Doc(clientID: clientID)
         var file: TextFile?
         var contents: StoreContents?
-        if let p = path {
+        if let p = path, joining {
+            file = try TextFile.read(path: Paths.absolute(p))
+            self.path = p
+        } else if let p = path {
             let resolved = Paths.absolute(p)
             file = try TextFile.read(path: resolved)
             switch Session.openStore(resolved, mode: file?.mode) {
@@ -82,7 +90,7 @@ public final class Session {
         // document's whole state the log's first record (one encoding, no fork).
         var knownText: String?
         var firstOpen = false
-        if let f = file, contents?.updates.isEmpty ?? true {
+        if !joining, let f = file, contents?.updates.isEmpty ?? true {
             let d = doc
             d.transact(origin: Session.loadOrigin) { d.getText(textName).insert(f.text, at: 0) }
             knownText = f.text
@@ -99,8 +107,10 @@ public final class Session {
             guard origin != Session.loadOrigin else { return }
             self.persist(UpdateV1.encode(update))
         }
-        // Reconcile the store with the file.
-        if let f = file {
+        // Reconcile the store with the file (a joining session has neither yet).
+        if joining {
+            if let f = file { diskStamp = f.stamp; editor.markModified(diskText: f.text) }
+        } else if let f = file {
             if firstOpen {
                 if !f.text.isEmpty { persist(doc.encodeStateAsUpdate()) }
                 editor.markSaved()
@@ -195,6 +205,34 @@ public final class Session {
         return e.bytes
     }
 
+    /// Whether this session keeps the file's history (false while joined to another stet).
+    public var hasStore: Bool { store != nil }
+
+    /// Takes over the file's history after the session that held it left: locks and loads
+    /// the log, merges it into the document (it holds everything already, unless that
+    /// session wrote something we never received) and records our whole state in it.
+    /// Returns false when another session was faster (it holds the lock now).
+    public func adoptStore() throws -> Bool {
+        guard store == nil, let p = path else { return store != nil }
+        let resolved = Paths.absolute(p)
+        switch Session.openStore(resolved, mode: nil) {
+        case .failure(let problem):
+            if case .busy = problem { return false }
+            throw problem
+        case .success(let (s, c)):
+            for u in c.updates { try? doc.applyUpdate(u, origin: Session.loadOrigin) }
+            if let snap = c.meta["saved.snapshot"] { savedSnapshot = try? Snapshot.decode(snap) }
+            if let stamp = c.meta["saved.stamp"] { diskStamp = DiskStamp(decoding: stamp) }
+            undoStored = []
+            redoStored = []
+            store = s
+            joined = false
+            persist(doc.encodeStateAsUpdate())
+            if let f = try? TextFile.read(path: resolved), editor.buffer.hasText(f.text) { editor.markSaved() }
+            return true
+        }
+    }
+
     // MARK: - Disk
 
     /// Applies the file's text as a change by "disk": computed against `base` (the text the
@@ -231,7 +269,8 @@ public final class Session {
     /// Returns true when something was merged.
     @discardableResult
     public func checkDisk() -> Bool {
-        guard let p = path, let now = DiskStamp.current(path: Paths.absolute(p)), now != diskStamp else { return false }
+        // While joined to another stet, that session watches the file.
+        guard !joined, let p = path, let now = DiskStamp.current(path: Paths.absolute(p)), now != diskStamp else { return false }
         guard let file = try? TextFile.read(path: Paths.absolute(p)) else { return false }
         if editor.buffer.hasText(file.text) {
             markSaved(stamp: file.stamp, snapshot: doc.snapshot())
@@ -322,7 +361,7 @@ public final class Session {
     /// one else's change is overwritten.
     public func save(to p: String) -> Bool {
         let samePath = path.map { Paths.absolute($0) == Paths.absolute(p) } ?? false
-        if samePath { checkDisk() }
+        if samePath && !joined { checkDisk() }
         do {
             let stamp = try TextFile.write(editor.buffer.string, to: Paths.absolute(p))
             if !samePath {

@@ -218,3 +218,35 @@ final class IdentityTests: XCTestCase {
         XCTAssertEqual(Identity.slot(forColor: "#30bced", clientID: 11), 3)
     }
 }
+
+/// A second stet on the same file joins the first, and takes the history over when it leaves.
+final class JoiningTests: XCTestCase {
+    func testAJoinedSessionAdoptsTheStoreWhenTheHostLeaves() throws {
+        var template = Array("/tmp/stet-join-XXXXXX".utf8CString)
+        let dir = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
+        defer { _ = system("rm -rf '\(dir)'") }
+        let file = dir + "/pair.txt"
+        _ = system("printf 'shared\\n' > '\(file)'")
+        let host = try Session(path: file, clientID: 1, newClientID: { 50 }, now: { 0 })
+        // The second one cannot take the history: it joins.
+        XCTAssertThrowsError(try Session(path: file, clientID: 2, newClientID: { 51 }, now: { 0 }))
+        let guest = try Session(path: file, clientID: 2, newClientID: { 51 }, joining: true, now: { 0 })
+        XCTAssertFalse(guest.hasStore)
+        XCTAssertFalse(try guest.adoptStore())  // the host still holds it
+        // What the sync protocol would carry: the host's state, then the guest's edit.
+        try guest.doc.applyUpdate(host.doc.encodeStateAsUpdate(), origin: "sync")
+        XCTAssertEqual(guest.editor.buffer.string, "shared\n")
+        XCTAssertFalse(guest.editor.isModified)
+        guest.editor.setCursor(.zero)
+        _ = guest.editor.handle(.key(KeyEvent(.char("!"))))
+        // The guest never merges the file on disk into the shared text, even if it differs.
+        XCTAssertFalse(guest.checkDisk())
+        host.close()
+        XCTAssertTrue(try guest.adoptStore())
+        XCTAssertTrue(guest.hasStore)
+        guest.close()
+        let again = try Session(path: file, clientID: 3, newClientID: { 52 }, now: { 0 })
+        XCTAssertEqual(again.editor.buffer.string, "!shared\n")
+        XCTAssertTrue(again.notices.first?.hasPrefix("recovered unsaved edits") ?? false, "\(again.notices)")
+    }
+}
