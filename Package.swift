@@ -13,6 +13,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // Yjs v13 compatible CRDT core. Standard library only.
@@ -44,14 +45,28 @@ let package = Package(
         .target(name: "StetTerminal", dependencies: ["StetEditor", "CNcurses"]),
         // Files and the document store beside them: atomic saves, the update log.
         .target(name: "StetStore", dependencies: ["StetCRDT"]),
+        // y-protocols sync and awareness as per-peer state machines (bytes in, bytes out), the
+        // Transport protocol, an in-memory transport, presence. No I/O.
+        .target(name: "StetSync", dependencies: ["StetCRDT"]),
+        // The only importer of SwiftNIO: WebSocket client/server, Unix socket, stdio transports.
+        .target(
+            name: "StetNet",
+            dependencies: [
+                "StetSync",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ]
+        ),
         // A running session without a terminal: file + store + document + editor; performs
         // the editor's effects (save, quit), keeps the store durable, merges disk changes.
-        .target(name: "StetApp", dependencies: ["StetCRDT", "StetText", "StetEditor", "StetStore"]),
+        .target(name: "StetApp", dependencies: ["StetCRDT", "StetText", "StetEditor", "StetStore", "StetSync"]),
         // Command-line front end: argument parsing and wiring only.
         .executableTarget(
             name: "stet",
             dependencies: [
-                "StetCRDT", "StetText", "StetEditor", "StetTerminal", "StetStore", "StetApp",
+                "StetCRDT", "StetText", "StetEditor", "StetTerminal", "StetStore", "StetApp", "StetSync", "StetNet",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -64,7 +79,9 @@ let package = Package(
         .testTarget(name: "StetEditorTests", dependencies: ["StetEditor", "StetCRDT", "StetText"]),
         .testTarget(name: "StetTerminalTests", dependencies: ["StetTerminal", "StetEditor"]),
         .testTarget(name: "StetStoreTests", dependencies: ["StetStore", "StetCRDT"]),
-        .testTarget(name: "StetAppTests", dependencies: ["StetApp", "StetEditor", "StetStore", "StetCRDT"]),
+        .testTarget(name: "StetSyncTests", dependencies: ["StetSync", "StetCRDT"]),
+        .testTarget(name: "StetNetTests", dependencies: ["StetNet", "StetSync", "StetCRDT"]),
+        .testTarget(name: "StetAppTests", dependencies: ["StetApp", "StetEditor", "StetStore", "StetCRDT", "StetSync"]),
         // Drives the real `stet` binary inside tmux, like a user.
         .testTarget(name: "StetE2ETests", dependencies: []),
         // Runs the built `stet` binary as a subprocess (found next to the test bundle, or via

@@ -2,6 +2,8 @@ import ArgumentParser
 import StetApp
 import StetCRDT
 import StetEditor
+import StetStore
+import StetSync
 import StetTerminal
 
 #if canImport(Glibc)
@@ -16,9 +18,24 @@ enum EditorEntry {
         return UInt64(ts.tv_sec) * 1000 + UInt64(ts.tv_nsec) / 1_000_000
     }
 
+    /// The permission bits of `path` (0o600 when it cannot be read).
+    static func fileMode(_ path: String) -> UInt32 {
+        var st = stat()
+        return stat(path, &st) == 0 ? UInt32(st.st_mode) & 0o7777 : 0o600
+    }
+
     static func randomClientID() -> ClientID { ClientID.random(in: 1...0xFFFF_FFFF) }
 
-    static func run(file: String?, textName: String, wrap: Bool, noColor: Bool) throws -> Never {
+    /// `git config user.name`, if git is there and has one.
+    static func gitUserName() -> String? {
+        guard let p = popen("git config user.name 2>/dev/null", "r") else { return nil }
+        defer { pclose(p) }
+        var buf = [CChar](repeating: 0, count: 256)
+        guard fgets(&buf, Int32(buf.count), p) != nil else { return nil }
+        return String(cString: buf)
+    }
+
+    static func run(file: String?, textName: String, wrap: Bool, noColor: Bool, name: String?) throws -> Never {
         var env: [String: String] = [:]
         var e = environ
         while let p = e.pointee {
@@ -32,10 +49,20 @@ enum EditorEntry {
             throw ExitCode(1)
         }
         // Open the file before touching the terminal, so problems print as plain errors.
+        let identity = Identity.resolve(flag: name, environment: env, gitUserName: gitUserName())
         let session: Session
+        var joining = false
         do {
-            session = try Session(path: file, textName: textName, clientID: randomClientID(), newClientID: randomClientID,
-                                  now: monotonicMilliseconds)
+            do {
+                session = try Session(path: file, textName: textName, clientID: randomClientID(), newClientID: randomClientID,
+                                      now: monotonicMilliseconds)
+            } catch {
+                // Another stet holds this file's history: join it.
+                guard let p = error as? StoreProblem, case .busy = p, let f = file, Pairing.socketPath(forFile: f) != nil else { throw error }
+                joining = true
+                session = try Session(path: f, textName: textName, clientID: randomClientID(), newClientID: randomClientID,
+                                      joining: true, now: monotonicMilliseconds)
+            }
         } catch {
             printError("stet: \(error)")
             throw ExitCode(1)
@@ -52,8 +79,26 @@ enum EditorEntry {
         if wrap { editor.settings.wrap = true }
         _ = editor.handle(.resize(rows: term.rows, columns: term.columns))
         if !session.notices.isEmpty { editor.info(session.notices.joined(separator: " · ")) }
+        func ms() -> Milliseconds { Milliseconds(monotonicMilliseconds()) }
+        let waker = Terminal.makeWaker()
+        let collab = Collaboration(session: session, identity: identity, role: joining ? .guest : .host, now: ms(),
+                                   wake: { waker.wake() })
+        var pairing: Pairing?
+        if let f = file, let sock = Pairing.socketPath(forFile: f) {
+            let mode = fileMode(Paths.absolute(f))
+            let pr = Pairing(collab: collab, socketPath: sock, fileMode: mode)
+            if joining {
+                pr.connect(now: ms())
+                editor.info("joined the stet already editing \(editor.displayName)")
+            } else {
+                pr.listen(now: ms())
+            }
+            pairing = pr
+        }
         var lastIdle = monotonicMilliseconds()
         func finish(_ code: Int32) -> Never {
+            collab.leave(now: ms())
+            pairing?.stop()
             session.close()
             term.restore()
             exit(code)
@@ -75,14 +120,17 @@ enum EditorEntry {
                     case .interrupt: finish(130)
                     }
                 case .wake:
-                    break
+                    collab.pump(now: ms())
                 }
                 if quit { break }
             }
             if quit { finish(0) }
+            if !inputs.isEmpty { collab.afterInput(now: ms()) }
             let now = monotonicMilliseconds()
             if inputs.isEmpty || now &- lastIdle >= 1000 {
                 session.idle()
+                collab.tick(now: ms())
+                pairing?.maintain(now: ms())
                 lastIdle = now
             }
         }

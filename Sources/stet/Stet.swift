@@ -53,8 +53,11 @@ struct Edit: ParsableCommand {
     @Flag(name: .customLong("no-color"), help: "No colours, attributes only (same as NO_COLOR=1).")
     var noColor = false
 
+    @Option(help: ArgumentHelp("Your name for collaborators (default: STET_NAME, git user.name, USER).", valueName: "NAME"))
+    var name: String?
+
     func run() throws {
-        try EditorEntry.run(file: file, textName: textName, wrap: wrap, noColor: noColor)
+        try EditorEntry.run(file: file, textName: textName, wrap: wrap, noColor: noColor, name: name)
     }
 }
 

@@ -1,0 +1,153 @@
+import StetCRDT
+import StetEditor
+import StetSync
+import StetText
+
+/// Live collaboration for a `Session`: the sync hub over every connection, presence in
+/// both directions (our cursor out, peers' cursors into the editor), and the connection
+/// state for the status bar. Transports (from `StetNet`) post into `inbox` from their
+/// threads; the owner calls `pump` on the session's thread after a wake-up.
+public final class Collaboration {
+    public let session: Session
+    public let hub: SyncHub
+    public let inbox: Inbox
+    public let identity: Identity
+    /// What we are: the host of the file (others join us) or a guest.
+    public enum Role: Equatable, Sendable { case host, guest }
+    public var role: Role
+    /// A guest's connection to its host (nil while reconnecting or offline).
+    public private(set) var link: (any Transport)?
+    var lastSelection: Selection?
+    var lastActivity: [ClientID: Milliseconds] = [:]
+    var justSynced = false
+    /// The reason the last connection ended, for the status bar.
+    public private(set) var lastProblem: String?
+    /// Guests that may only read (by transport).
+    var readOnlyTransports: Set<ObjectIdentifier> = []
+
+    public init(session: Session, identity: Identity, role: Role, now: Milliseconds, wake: (@Sendable () -> Void)? = nil) {
+        self.session = session
+        self.identity = identity
+        self.role = role
+        inbox = Inbox(onPost: wake)
+        let awareness = Awareness(clientID: session.doc.clientID, now: now)
+        hub = SyncHub(doc: session.doc, awareness: awareness)
+        hub.onEvent = { [unowned self] e in self.event(e) }
+        publishPresence(now: now)
+    }
+
+    /// Starts syncing over a new connection (a guest of ours, or our link to the host).
+    public func attach(_ t: any Transport, readOnly: Bool = false, isLink: Bool = false, waitForOpen: Bool = false, now: Milliseconds) {
+        if readOnly { readOnlyTransports.insert(ObjectIdentifier(t)) }
+        if isLink { link = t }
+        hub.attach(t, peerAccess: readOnly ? .readOnly : .readWrite, waitForOpen: waitForOpen, now: now)
+        updateStatus()
+    }
+
+    /// Handles everything the transports posted; returns true when something changed on screen.
+    @discardableResult
+    public func pump(now: Milliseconds) -> Bool {
+        let deliveries = inbox.drain()
+        for d in deliveries {
+            if hub.session(for: d.source) == nil {
+                // A new guest announces itself with .opened (see the server's accept).
+                guard case .opened = d.event else { continue }
+                attach(d.source, readOnly: false, now: now)
+            }
+            hub.handle(d.event, from: d.source, now: now)
+        }
+        if justSynced {
+            // Our cursor was published before we had the text: publish it against the text.
+            justSynced = false
+            publishPresence(now: now)
+        }
+        if !deliveries.isEmpty { refreshPeers(now: now) }
+        updateStatus()
+        return !deliveries.isEmpty
+    }
+
+    /// After each key: our cursor goes out when it moved.
+    public func afterInput(now: Milliseconds) {
+        if session.editor.selection != lastSelection { publishPresence(now: now) }
+        refreshPeers(now: now)
+        updateStatus()
+    }
+
+    /// About once a second: awareness renewal and timeouts.
+    public func tick(now: Milliseconds) {
+        hub.tick(now: now)
+        refreshPeers(now: now)
+        updateStatus()
+    }
+
+    /// Leaves politely (peers drop our cursor at once).
+    public func leave(now: Milliseconds) {
+        hub.leave(reason: "\(identity.name) left", now: now)
+    }
+
+    /// Our awareness state: `user` and `cursor` as other Yjs editors read them.
+    func publishPresence(now: Milliseconds) {
+        let e = session.editor
+        lastSelection = e.selection
+        let rope = e.buffer.rope
+        let sel = TextSelection(anchor: rope.utf16Offset(of: e.selection.anchor).value, head: rope.utf16Offset(of: e.selection.head).value)
+        hub.setLocalState(Presence.state(name: identity.name, color: identity.color, selection: sel, in: e.buffer.text), now: now)
+    }
+
+    /// Peers' cursors resolved into this buffer, for the editor.
+    func refreshPeers(now: Milliseconds) {
+        let e = session.editor
+        let rope = e.buffer.rope
+        let peers = Presence.peers(in: hub.awareness).filter { $0.clientID != hub.awareness.clientID }
+        var out: [RemotePeer] = []
+        for p in peers {
+            var sel: Selection?
+            if let s = Presence.selection(of: p, in: session.doc, textName: e.buffer.textName) {
+                let end = rope.utf16Count
+                let a = rope.utf8Offset(of: UTF16Offset(min(max(s.anchor, 0), end)))
+                let h = rope.utf8Offset(of: UTF16Offset(min(max(s.head, 0), end)))
+                sel = Selection(anchor: a, head: h)
+            }
+            if lastActivity[p.clientID] == nil || lastActivity[p.clientID]! < p.lastSeen { lastActivity[p.clientID] = p.lastSeen }
+            let active = now - (lastActivity[p.clientID] ?? 0) < 10_000
+            out.append(RemotePeer(id: p.clientID, name: p.displayName, colorSlot: Identity.slot(forColor: p.color, clientID: p.clientID),
+                                  selection: sel, active: active))
+        }
+        e.setPeers(out.sorted { $0.name < $1.name })
+    }
+
+    func event(_ e: SyncEvent) {
+        switch e {
+        case .disconnected(let label, let reason):
+            if let l = link, l.label == label {
+                link = nil
+                lastProblem = reason
+            }
+        case .permissionDenied(let reason):
+            session.editor.error("read-only: \(reason)")
+        case .writeDropped(let label):
+            _ = label
+        case .synced:
+            justSynced = true
+        case .awareness:
+            break
+        }
+    }
+
+    /// The status bar's connection part: "host · 2 guests", "connected", "offline · 3 local changes".
+    func updateStatus() {
+        let st = hub.status
+        switch role {
+        case .host:
+            session.editor.presence = st.connections == 0 ? "shared" : "host · \(st.connections) guest\(st.connections == 1 ? "" : "s")"
+        case .guest:
+            if link == nil {
+                session.editor.presence = "offline · \(st.unsyncedLocalChanges) local change\(st.unsyncedLocalChanges == 1 ? "" : "s")"
+            } else if st.syncedConnections == 0 {
+                session.editor.presence = "connecting"
+            } else {
+                session.editor.presence = "connected"
+            }
+        }
+    }
+}
