@@ -4,12 +4,11 @@ import XCTest
 
 @testable import StetNet
 
-/// Our WebSocket client against the y-websocket server built on pycrdt-websocket
-/// (`shared/yjs/yserver.py`, see reference/yjs-wire.md §10).
+/// Our WebSocket client against a y-websocket server built on pycrdt-websocket
+/// (`Tests/Oracles/yws_server.py`, see reference/yjs-wire.md §10).
 ///
-/// Needs a Python with pycrdt, pycrdt-websocket and websockets: `$STET_YWS_PYTHON`, else
-/// `/tmp/yws-venv/bin/python`, else the repository's `.venv`; and the server script:
-/// `$STET_YSERVER`, else `/work/shared/yjs/yserver.py`. Skipped when either is missing.
+/// Needs a Python with pycrdt, pycrdt-websocket and websockets: `$STET_YWS_PYTHON`, else the
+/// repository's `.venv` (which `scripts/test` installs from Tests/Oracles/requirements.txt).
 final class PycrdtServerTests: XCTestCase {
     func testSyncStep1RoundTrip() throws {
         let (python, script) = try requirements()
@@ -18,7 +17,7 @@ final class PycrdtServerTests: XCTestCase {
         let port = try freePort()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [script, "--host", "127.0.0.1", "--port", String(port), "--db", dir.path + "/y.db"]
+        process.arguments = [script, String(port)]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -53,11 +52,8 @@ final class PycrdtServerTests: XCTestCase {
         let environment = ProcessInfo.processInfo.environment
         let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().path
-        let pythons = [environment["STET_YWS_PYTHON"], "/tmp/yws-venv/bin/python", repo + "/.venv/bin/python"]
-        let script = environment["STET_YSERVER"] ?? "/work/shared/yjs/yserver.py"
-        guard FileManager.default.fileExists(atPath: script) else {
-            throw XCTSkip("no y-websocket server script at \(script) (set STET_YSERVER)")
-        }
+        let pythons = [environment["STET_YWS_PYTHON"], repo + "/.venv/bin/python"]
+        let script = repo + "/Tests/Oracles/yws_server.py"
         for case let python? in pythons where FileManager.default.isExecutableFile(atPath: python) {
             let check = Process()
             check.executableURL = URL(fileURLWithPath: python)
@@ -68,7 +64,10 @@ final class PycrdtServerTests: XCTestCase {
             check.waitUntilExit()
             if check.terminationStatus == 0 { return (python, script) }
         }
-        throw XCTSkip("no Python with pycrdt-websocket and websockets (set STET_YWS_PYTHON)")
+        struct MissingOracle: Error, CustomStringConvertible {
+            var description: String { "no Python with pycrdt-websocket and websockets: run scripts/test (it installs them into .venv) or set STET_YWS_PYTHON" }
+        }
+        throw MissingOracle()
     }
 
     /// A TCP port nothing listens on right now.
