@@ -121,6 +121,7 @@ public final class Collaboration {
         case .disconnected(let label, let reason):
             if let l = link, l.label == label {
                 link = nil
+                if reason != lastProblem { session.editor.error("disconnected: \(reason) — your edits are kept; retrying") }
                 lastProblem = reason
             }
         case .permissionDenied(let reason):
@@ -129,6 +130,10 @@ public final class Collaboration {
             _ = label
         case .synced:
             justSynced = true
+            if role == .guest, lastProblem != nil {
+                lastProblem = nil
+                session.editor.info("connected again: everything is merged")
+            }
         case .awareness:
             break
         }

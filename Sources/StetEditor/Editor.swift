@@ -10,6 +10,8 @@ public final class Editor {
     public let buffer: Buffer
     /// The file being edited (nil: a scratch buffer; saving asks for a name).
     public var path: String?
+    /// What the status bar calls a buffer without a file (a joined room's name).
+    public var title: String?
     public var settings: Settings
     public internal(set) var selection = Selection(cursor: .zero)
     /// The column Up/Down try to keep.

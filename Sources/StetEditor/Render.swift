@@ -143,7 +143,7 @@ extension Editor {
     }
 
     public var displayName: String {
-        guard let p = path else { return "[scratch]" }
+        guard let p = path else { return title ?? "[scratch]" }
         return p.split(separator: "/").last.map(String.init) ?? p
     }
 

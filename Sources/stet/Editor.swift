@@ -35,7 +35,7 @@ enum EditorEntry {
         return String(cString: buf)
     }
 
-    static func run(file: String?, textName: String, wrap: Bool, noColor: Bool, name: String?) throws -> Never {
+    static func run(file: String?, textName: String, wrap: Bool, noColor: Bool, name: String?, joinURL: String? = nil) throws -> Never {
         var env: [String: String] = [:]
         var e = environ
         while let p = e.pointee {
@@ -84,7 +84,14 @@ enum EditorEntry {
         let collab = Collaboration(session: session, identity: identity, role: joining ? .guest : .host, now: ms(),
                                    wake: { waker.wake() })
         var pairing: Pairing?
-        if let f = file, let sock = Pairing.socketPath(forFile: f) {
+        var remote: RemoteLink?
+        if let url = joinURL {
+            collab.role = .guest
+            let r = RemoteLink(collab: collab, url: url)
+            editor.title = RemoteLink.room(of: url)
+            r.connect(now: ms())
+            remote = r
+        } else if let f = file, let sock = Pairing.socketPath(forFile: f) {
             let mode = fileMode(Paths.absolute(f))
             let pr = Pairing(collab: collab, socketPath: sock, fileMode: mode)
             if joining {
@@ -131,6 +138,7 @@ enum EditorEntry {
                 session.idle()
                 collab.tick(now: ms())
                 pairing?.maintain(now: ms())
+                remote?.maintain(now: ms())
                 lastIdle = now
             }
         }
