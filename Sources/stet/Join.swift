@@ -3,6 +3,10 @@ import StetApp
 import StetNet
 import StetSync
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// `stet join URL`: edit a document hosted by `stet serve` (or any y-websocket server).
 struct Join: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -25,12 +29,16 @@ struct Join: ParsableCommand {
     var name: String?
 
     func run() throws {
-        guard url.hasPrefix("ws://") || url.hasPrefix("wss://") else {
-            printError("stet join: \(url.debugDescription) is not a ws:// address; e.g. stet join ws://127.0.0.1:8080/notes?token=…")
+        guard url.hasPrefix("ws://") || url.hasPrefix("wss://") || url.hasPrefix("ssh://") else {
+            printError("stet join: \(url.debugDescription) is not a ws:// or ssh:// address; e.g. stet join ws://127.0.0.1:8080/notes?token=… or stet join ssh://devbox/notes.md")
             throw ExitCode(1)
         }
         try EditorEntry.run(file: nil, textName: textName, wrap: false, noColor: false, name: name, joinURL: url)
     }
+}
+
+enum ProcessInfo {
+    static func environmentValue(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }
 }
 
 /// A guest's link to a server, reconnected with capped exponential backoff.
@@ -67,7 +75,25 @@ final class RemoteLink {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// `ssh://[user@]host/path` → (host, path): `notes.md` and `~/notes.md` are in the remote
+    /// home, `//srv/notes.md` is absolute.
+    static func sshTarget(_ url: String) -> (host: String, path: String)? {
+        guard url.hasPrefix("ssh://") else { return nil }
+        let rest = url.dropFirst("ssh://".count)
+        guard let slash = rest.firstIndex(of: "/"), slash > rest.startIndex else { return nil }
+        let path = String(rest[rest.index(after: slash)...])
+        if path.isEmpty { return nil }
+        return (String(rest[..<slash]), path)
+    }
+
     func connect(now: Milliseconds) {
+        if let (host, path) = RemoteLink.sshTarget(url) {
+            // SSH does the authentication; STET_SSH overrides the command (tests, jump hosts).
+            let ssh = ProcessInfo.environmentValue("STET_SSH").map { $0.split(separator: " ").map(String.init) } ?? ["ssh"]
+            let t = ProcessTransport.spawn(arguments: ProcessTransport.sshBridgeArguments(host: host, path: path, ssh: ssh), inbox: collab.inbox)
+            collab.attach(t, isLink: true, waitForOpen: true, now: now)
+            return
+        }
         let t = WebSocketTransport.connect(url: url, inbox: collab.inbox)
         collab.attach(t, isLink: true, waitForOpen: true, now: now)
     }
