@@ -20,6 +20,11 @@ public final class Collaboration {
     var lastSelection: Selection?
     var lastActivity: [ClientID: Milliseconds] = [:]
     var justSynced = false
+    /// The document's state when the link to the host dropped (for "since you were away").
+    var awayFrom: StateVector?
+    /// What others changed while we were away, in their colours, and who.
+    public private(set) var awayChanges: [Highlight] = []
+    public private(set) var awaySummary = ""
     /// The reason the last connection ended, for the status bar.
     public private(set) var lastProblem: String?
     /// Guests that may only read (by transport).
@@ -34,6 +39,15 @@ public final class Collaboration {
         hub = SyncHub(doc: session.doc, awareness: awareness)
         hub.onEvent = { [unowned self] e in self.event(e) }
         publishPresence(now: now)
+        session.editor.register(NamedCommand(["away"], help: "show what others changed while you were offline (Esc hides it)") { [unowned self] e, _ in
+            guard !self.awayChanges.isEmpty else {
+                e.info("nothing changed while you were away (or you were not away)")
+                return []
+            }
+            e.show(self.awayChanges)
+            e.info("while you were away: " + self.awaySummary + " — Esc hides the colours")
+            return []
+        })
     }
 
     /// Starts syncing over a new connection (a guest of ours, or our link to the host).
@@ -60,8 +74,17 @@ public final class Collaboration {
             // Our cursor was published before we had the text: publish it against the text.
             justSynced = false
             publishPresence(now: now)
+            if let sv = awayFrom {
+                awayFrom = nil
+                computeAway(since: sv)
+            }
         }
-        if !deliveries.isEmpty { refreshPeers(now: now) }
+        if !deliveries.isEmpty {
+            // Others' edits can make our published cursor resolve elsewhere (a position at
+            // the end of the text follows text added there): republish only then.
+            if publishedCursorDrifted() { publishPresence(now: now) }
+            refreshPeers(now: now)
+        }
         updateStatus()
         return !deliveries.isEmpty
     }
@@ -94,6 +117,15 @@ public final class Collaboration {
         hub.setLocalState(Presence.state(name: identity.name, color: identity.color, selection: sel, in: e.buffer.text), now: now)
     }
 
+    func publishedCursorDrifted() -> Bool {
+        guard let state = hub.awareness.localState else { return false }
+        let me = Presence.peer(clientID: hub.awareness.clientID, state: state, lastSeen: 0)
+        let e = session.editor
+        guard let s = Presence.selection(of: me, in: session.doc, textName: e.buffer.textName) else { return false }
+        let rope = e.buffer.rope
+        return s.anchor != rope.utf16Offset(of: e.selection.anchor).value || s.head != rope.utf16Offset(of: e.selection.head).value
+    }
+
     /// Peers' cursors resolved into this buffer, for the editor.
     func refreshPeers(now: Milliseconds) {
         let e = session.editor
@@ -121,6 +153,7 @@ public final class Collaboration {
         case .disconnected(let label, let reason):
             if let l = link, l.label == label {
                 link = nil
+                if awayFrom == nil { awayFrom = session.doc.stateVector }
                 if reason != lastProblem { session.editor.error("disconnected: \(reason) — your edits are kept; retrying") }
                 lastProblem = reason
             }
@@ -137,6 +170,36 @@ public final class Collaboration {
         case .awareness:
             break
         }
+    }
+
+    /// Text inserted by others since `sv` (what we missed), by author.
+    func computeAway(since sv: StateVector) {
+        let me = session.doc.clientID
+        let rope = session.editor.buffer.rope
+        var pos = 0
+        var out: [Highlight] = []
+        var places: [String: Int] = [:]
+        let names = Dictionary(Presence.peers(in: hub.awareness).map { ($0.clientID, $0.displayName) }, uniquingKeysWith: { a, _ in a })
+        for run in session.editor.buffer.text.runs() {
+            defer { pos += run.length }
+            guard run.client != me else { continue }
+            let seen = Int(sv.clocks[run.client] ?? 0)
+            let start = Int(run.clock), end = start + run.length
+            guard end > seen else { continue }
+            let from = pos + max(seen - start, 0)
+            let a = rope.utf8Offset(of: UTF16Offset(from)), b = rope.utf8Offset(of: UTF16Offset(pos + run.length))
+            guard a < b else { continue }
+            let slot = Identity.slot(forColor: Presence.peers(in: hub.awareness).first { $0.clientID == run.client }?.color, clientID: run.client)
+            if let last = out.last, last.range.upperBound == a, last.colorSlot == slot {
+                out[out.count - 1] = Highlight(range: last.range.lowerBound..<b, colorSlot: slot)
+            } else {
+                out.append(Highlight(range: a..<b, colorSlot: slot))
+                places[names[run.client] ?? "someone", default: 0] += 1
+            }
+        }
+        awayChanges = out
+        awaySummary = places.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value) place\($0.value == 1 ? "" : "s"))" }.joined(separator: ", ")
+        if !out.isEmpty { session.editor.info("back online; others changed \(awaySummary) meanwhile — :away shows where") }
     }
 
     /// The status bar's connection part: "host · 2 guests", "connected", "offline · 3 local changes".

@@ -48,6 +48,8 @@ public final class Editor {
     /// The peer whose cursor the viewport follows, until a key is pressed.
     public internal(set) var following: UInt64?
     var lastJumped: UInt64?
+    /// Ranges shown in a collaborator's colour until Esc (see `show(_:)`).
+    public internal(set) var highlights: [Highlight] = []
     /// The mouse drag in progress selects from this anchor.
     var dragging = false
     /// The selection before each recent undo step, by its index in the undo stack.
@@ -151,6 +153,10 @@ public final class Editor {
     }
 
     func editKey(_ k: KeyEvent) -> [Effect] {
+        if k.key == .escape && k.modifiers.isEmpty && !highlights.isEmpty {
+            highlights = []
+            return []
+        }
         if let (cmd, extend) = Keymap.command(for: k) { return run(cmd, extend: extend) }
         if case .char(let c) = k.key, k.modifiers.isDisjoint(with: [.ctrl, .alt]) {
             insertTyped(String(c))
@@ -232,6 +238,14 @@ public final class Editor {
         selection = selection.mapped(through: changes)
         // Peers' cursors follow the text until their next awareness update says otherwise.
         for i in peers.indices { peers[i].selection = peers[i].selection?.mapped(through: changes) }
+        if !highlights.isEmpty {
+            highlights = highlights.compactMap { h in
+                var r = Selection(anchor: h.range.lowerBound, head: h.range.upperBound).mapped(through: changes).range
+                if r.isEmpty { return nil }
+                r = r.lowerBound..<r.upperBound
+                return Highlight(range: r, colorSlot: h.colorSlot)
+            }
+        }
         // Undo restores the text each remembered selection belongs to, except for what
         // others changed meanwhile: map through remote changes only.
         if !event.local && !stepSelections.isEmpty { stepSelections = stepSelections.mapValues { $0.mapped(through: changes) } }

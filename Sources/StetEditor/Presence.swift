@@ -25,7 +25,23 @@ public struct RemotePeer: Hashable, Sendable {
     }
 }
 
+/// Text to show in a collaborator's colour (what they changed while we were away).
+public struct Highlight: Hashable, Sendable {
+    public var range: Range<UTF8Offset>
+    public var colorSlot: UInt8
+    public init(range: Range<UTF8Offset>, colorSlot: UInt8) {
+        self.range = range
+        self.colorSlot = colorSlot % 8
+    }
+}
+
 extension Editor {
+    /// Shows `highlights` until Esc (or `[]` to clear).
+    public func show(_ highlights: [Highlight]) {
+        self.highlights = highlights
+        if let first = highlights.first { reveal(first.range.lowerBound) }
+    }
+
     /// Replaces what the editor knows about collaborators (call after awareness changes and
     /// after remote updates). A followed peer's cursor is kept in view.
     public func setPeers(_ peers: [RemotePeer]) {
@@ -90,6 +106,27 @@ extension Editor {
     /// The peers part of the status bar: "Ann● Bob○(ro)" (● active, ○ idle).
     var peersSummary: String {
         peers.map { $0.name + ($0.active ? "●" : "○") + ($0.readOnly ? "(ro)" : "") }.joined(separator: " ")
+    }
+
+    /// Paints highlighted ranges in their author's colour.
+    func renderHighlights(_ f: inout Frame) {
+        guard !highlights.isEmpty, !screenLines.isEmpty else { return }
+        let gutter = gutterWidth
+        let width = textWidth
+        let shift = settings.wrap ? 0 : leftColumn
+        for (screenRow, (placed, r)) in screenLines.enumerated() {
+            let row = placed.layout.rows[r]
+            let rowStart = placed.start + row.range.lowerBound.value
+            let rowEnd = placed.start + row.range.upperBound.value
+            for h in highlights where h.range.lowerBound < rowEnd && h.range.upperBound > rowStart {
+                for cell in row.cells where h.range.contains(placed.start + cell.range.lowerBound.value) {
+                    let x = cell.column.value - shift
+                    for c in max(x, 0)..<max(min(x + cell.width, width), max(x, 0)) {
+                        f[screenRow, gutter + c].style = Style(.peerSelection(h.colorSlot), underline: true)
+                    }
+                }
+            }
+        }
     }
 
     /// Paints peers' selections, cursors and (for active peers) name flags over the text.

@@ -11,6 +11,7 @@ extension Editor {
             return f
         }
         renderText(&f)
+        renderHighlights(&f)
         renderPeers(&f)
         if rows >= 2 { renderStatus(&f, row: rows - 2) }
         if rows >= 1 { renderMessage(&f, row: rows - 1) }

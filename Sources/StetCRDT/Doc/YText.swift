@@ -316,3 +316,34 @@ extension Doc {
         }
     }
 }
+
+/// A run of visible text written by one client: `length` UTF-16 units, the first of which
+/// has clock `clock` in `client`'s sequence (who wrote what, for blame and "since you were
+/// away").
+public struct TextRun: Equatable, Sendable {
+    public var client: ClientID
+    public var clock: Clock
+    public var length: Int
+}
+
+extension YText {
+    /// The visible text as runs by author, in text order (adjacent runs of one client with
+    /// consecutive clocks are joined).
+    /// - Complexity: O(items)
+    public func runs() -> [TextRun] {
+        var out: [TextRun] = []
+        var h = doc.types[Int(type)].start
+        while h != noHandle {
+            let r = doc.items[h]
+            if r.kind == .string && !r.isDeleted && r.length > 0 {
+                if let last = out.last, last.client == r.client, last.clock + Clock(last.length) == r.clock {
+                    out[out.count - 1].length += r.length
+                } else {
+                    out.append(TextRun(client: r.client, clock: r.clock, length: r.length))
+                }
+            }
+            h = r.right
+        }
+        return out
+    }
+}

@@ -1,0 +1,91 @@
+@testable import StetApp
+import StetCRDT
+import StetEditor
+import StetSync
+import StetText
+import XCTest
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Two sessions (host and guest) wired by in-memory transports through `Collaboration`.
+final class CollaborationTests: XCTestCase {
+    var now: Milliseconds = 1_000
+
+    func session(_ id: ClientID) throws -> Session {
+        try Session(path: nil, clientID: id, newClientID: { id + 1000 }, now: { 0 })
+    }
+
+    func pump(_ cs: Collaboration...) {
+        for _ in 0..<5 { for c in cs { c.pump(now: now) } }
+    }
+
+    func connect(_ host: Collaboration, _ guest: Collaboration) -> (MemoryTransport, MemoryTransport) {
+        let (a, b) = MemoryTransport.pair(host.inbox, guest.inbox, labels: ("memory:host", "memory:guest"))
+        guest.attach(b, isLink: true, now: now)
+        pump(host, guest)
+        return (a, b)
+    }
+
+    func type(_ c: Collaboration, _ text: String) {
+        for ch in text { _ = c.session.editor.handle(.key(KeyEvent(.char(ch)))) }
+        c.afterInput(now: now)
+    }
+
+    func testCursorsAndNamesCrossAndPeersVanishWhenTheyLeave() throws {
+        let host = Collaboration(session: try session(1), identity: Identity(name: "Ann"), role: .host, now: now)
+        let guest = Collaboration(session: try session(2), identity: Identity(name: "Bob"), role: .guest, now: now)
+        _ = connect(host, guest)
+        type(host, "hello")
+        pump(host, guest)
+        XCTAssertEqual(guest.session.editor.buffer.string, "hello")
+        // Text arriving at Bob's cursor does not push it: he moves to the end himself.
+        XCTAssertEqual(guest.session.editor.selection.head, .zero)
+        _ = guest.session.editor.handle(.key(KeyEvent(.end, .ctrl)))
+        type(guest, "!")
+        pump(host, guest)
+        XCTAssertEqual(host.session.editor.buffer.string, "hello!")
+        XCTAssertEqual(host.session.editor.peers.map(\.name), ["Bob"])
+        XCTAssertEqual(guest.session.editor.peers.map(\.name), ["Ann"])
+        XCTAssertEqual(guest.session.editor.peers.first?.selection, Selection(cursor: UTF8Offset(5)))
+        XCTAssertEqual(host.session.editor.peers.first?.selection, Selection(cursor: UTF8Offset(6)))
+        XCTAssertEqual(host.session.editor.presence, "host · 1 guest")
+        XCTAssertEqual(guest.session.editor.presence, "connected")
+        guest.leave(now: now)
+        pump(host, guest)
+        XCTAssertEqual(host.session.editor.peers, [])
+    }
+
+    func testOfflineEditsMergeAndSinceYouWereAwayShowsTheOthersChanges() throws {
+        let host = Collaboration(session: try session(1), identity: Identity(name: "Ann"), role: .host, now: now)
+        let guest = Collaboration(session: try session(2), identity: Identity(name: "Bob"), role: .guest, now: now)
+        let (a, _) = connect(host, guest)
+        type(host, "one two")
+        pump(host, guest)
+        // The link drops: both go on typing.
+        a.close(reason: "network down")
+        pump(host, guest)
+        XCTAssertTrue(guest.session.editor.presence.hasPrefix("offline"), guest.session.editor.presence)
+        XCTAssertEqual(guest.session.editor.message?.isError, true)
+        _ = host.session.editor.handle(.key(KeyEvent(.home)))
+        type(host, ">> ")
+        _ = guest.session.editor.handle(.key(KeyEvent(.end, .ctrl)))
+        type(guest, " three")
+        // One change per keystroke (transaction) not yet shared.
+        XCTAssertEqual(guest.session.editor.presence, "offline · 6 local changes")
+        // Back online: everything merges; Ann's insertion is what Bob missed.
+        _ = connect(host, guest)
+        pump(host, guest)
+        XCTAssertEqual(host.session.editor.buffer.string, ">> one two three")
+        XCTAssertEqual(guest.session.editor.buffer.string, ">> one two three")
+        XCTAssertEqual(guest.awayChanges.map(\.range), [UTF8Offset(0)..<UTF8Offset(3)])
+        XCTAssertEqual(guest.awaySummary, "Ann (1 place)")
+        _ = guest.session.editor.runCommandLine("away")
+        let f = guest.session.editor.render()
+        XCTAssertEqual(f[0, 4].style.role, .peerSelection(Identity(name: "Ann").colorSlot))
+        XCTAssertEqual(f[0, 8].style.role, .text)
+        _ = guest.session.editor.handle(.key(KeyEvent(.escape)))
+        XCTAssertEqual(guest.session.editor.highlights, [])
+    }
+}
