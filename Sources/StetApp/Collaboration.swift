@@ -29,6 +29,8 @@ public final class Collaboration {
     public private(set) var lastProblem: String?
     /// Guests that may only read (by transport).
     var readOnlyTransports: Set<ObjectIdentifier> = []
+    /// Decides whether a guest that connected on its own (a listener's accept) may only read.
+    public var isReadOnly: (ObjectIdentifier) -> Bool = { _ in false }
 
     public init(session: Session, identity: Identity, role: Role, now: Milliseconds, wake: (@Sendable () -> Void)? = nil) {
         self.session = session
@@ -66,7 +68,7 @@ public final class Collaboration {
             if hub.session(for: d.source) == nil {
                 // A new guest announces itself with .opened (see the server's accept).
                 guard case .opened = d.event else { continue }
-                attach(d.source, readOnly: false, now: now)
+                attach(d.source, readOnly: isReadOnly(ObjectIdentifier(d.source)), now: now)
             }
             hub.handle(d.event, from: d.source, now: now)
         }

@@ -35,7 +35,8 @@ enum EditorEntry {
         return String(cString: buf)
     }
 
-    static func run(file: String?, textName: String, wrap: Bool, noColor: Bool, name: String?, joinURL: String? = nil) throws -> Never {
+    static func run(file: String?, textName: String, wrap: Bool, noColor: Bool, name: String?, joinURL: String? = nil,
+                    share: ShareOptions? = nil) throws -> Never {
         var env: [String: String] = [:]
         var e = environ
         while let p = e.pointee {
@@ -102,8 +103,17 @@ enum EditorEntry {
             }
             pairing = pr
         }
+        var sharing: Sharing?
+        if let o = share, let f = file {
+            do {
+                sharing = try Sharing(collab: collab, options: o, file: f)
+            } catch {
+                editor.error("cannot share: \(error)")
+            }
+        }
         var lastIdle = monotonicMilliseconds()
         func finish(_ code: Int32) -> Never {
+            sharing?.server.stop()
             collab.leave(now: ms())
             pairing?.stop()
             session.close()

@@ -29,7 +29,7 @@ struct Stet: ParsableCommand {
             text instead of binary. Errors go to stderr as one line; the exit status is 1.
             """,
         version: "stet \(Stet.version)",
-        subcommands: [Edit.self, Serve.self, Join.self, Bridge.self, Yjs.self],
+        subcommands: [Edit.self, Share.self, Join.self, Serve.self, Bridge.self, Yjs.self],
         defaultSubcommand: Edit.self
     )
 }
