@@ -8,14 +8,25 @@ struct Stet: ParsableCommand {
         commandName: "stet",
         abstract: "A local-first collaborative text editor for the terminal, speaking Yjs.",
         discussion: """
-            Run `stet FILE` to edit FILE (created when you first save), or `stet` for a scratch
-            buffer. Keys: F1 in the editor lists every key and command. Ctrl-S saves, Ctrl-Q
-            quits, Ctrl-Z/Ctrl-Y undo and redo, Ctrl-F finds, Ctrl-R replaces, Ctrl-G goes to a
-            line, Ctrl-P opens the command prompt (:w, :q, :goto 40, :set wrap, ...).
+            Run `stet FILE` to edit FILE (created when you first save), or `stet` for a \
+            scratch buffer. F1 in the editor lists every key and command: Ctrl-S saves, \
+            Ctrl-Q quits, Ctrl-Z/Ctrl-Y undo and redo, Ctrl-F finds, Ctrl-R replaces, \
+            Ctrl-G goes to a line, Ctrl-P opens the command prompt (:w, :q, :goto 40, \
+            :set wrap, ...).
 
-            Your edits and their history are kept in .stet/ beside the file as you type, so
-            undo survives a restart and a dropped SSH link loses nothing. The file itself is
+            Your edits and their history are kept in .stet/ beside the file as you type, \
+            so undo survives a restart and a dropped SSH link loses nothing. The file is \
             written (atomically, permissions kept) when you save. NO_COLOR disables colours.
+
+            Editing together:
+              stet FILE                  a second stet on the same file joins the first
+              stet share FILE            others join with the printed `stet join` line
+              stet join ws://HOST:PORT/ROOM?token=T      edit a shared document
+              stet join ssh://HOST/PATH  edit PATH on HOST (ssh HOST stet bridge PATH)
+              stet serve --listen HOST:PORT --data DIR --token T
+                                         host rooms for stet and any Yjs client
+            In the editor, Alt-J jumps to a collaborator, Alt-F follows one, and :away \
+            shows what others changed while you were offline.
 
             Tools for people who debug Yjs data (`stet yjs SUBCOMMAND --help` for details):
               stet yjs decode FILE          an update, state vector or delete set as JSON
