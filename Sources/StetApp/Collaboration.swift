@@ -19,6 +19,7 @@ public final class Collaboration {
     public private(set) var link: (any Transport)?
     var lastSelection: Selection?
     var lastActivity: [ClientID: Milliseconds] = [:]
+    var lastStates: [ClientID: JSON] = [:]
     var justSynced = false
     /// The document's state when the link to the host dropped (for "since you were away").
     var awayFrom: StateVector?
@@ -142,7 +143,12 @@ public final class Collaboration {
                 let h = rope.utf8Offset(of: UTF16Offset(min(max(s.head, 0), end)))
                 sel = Selection(anchor: a, head: h)
             }
-            if lastActivity[p.clientID] == nil || lastActivity[p.clientID]! < p.lastSeen { lastActivity[p.clientID] = p.lastSeen }
+            // Active: their state (cursor, selection) changed in the last 10 s; renewals of an
+            // unchanged state do not count.
+            if lastStates[p.clientID] != p.state {
+                lastStates[p.clientID] = p.state
+                lastActivity[p.clientID] = now
+            }
             let active = now - (lastActivity[p.clientID] ?? 0) < 10_000
             out.append(RemotePeer(id: p.clientID, name: p.displayName, colorSlot: Identity.slot(forColor: p.color, clientID: p.clientID),
                                   selection: sel, active: active))

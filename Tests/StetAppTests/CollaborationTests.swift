@@ -51,6 +51,21 @@ final class CollaborationTests: XCTestCase {
         XCTAssertEqual(guest.session.editor.peers.first?.selection, Selection(cursor: UTF8Offset(5)))
         XCTAssertEqual(host.session.editor.peers.first?.selection, Selection(cursor: UTF8Offset(6)))
         XCTAssertEqual(host.session.editor.presence, "host · 1 guest")
+        // Idle after 10 s without a change (awareness renewals do not count), active again
+        // when the cursor moves.
+        XCTAssertEqual(guest.session.editor.peers.first?.active, true)
+        for _ in 0..<16 {
+            now += 1_000
+            host.tick(now: now)
+            guest.tick(now: now)
+            pump(host, guest)
+        }
+        XCTAssertEqual(guest.session.editor.peers.first?.active, false)
+        XCTAssertEqual(guest.session.editor.peers.map(\.name), ["Ann"])
+        _ = host.session.editor.handle(.key(KeyEvent(.left)))
+        host.afterInput(now: now)
+        pump(host, guest)
+        XCTAssertEqual(guest.session.editor.peers.first?.active, true)
         XCTAssertEqual(guest.session.editor.presence, "connected")
         guest.leave(now: now)
         pump(host, guest)
