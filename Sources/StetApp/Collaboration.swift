@@ -135,7 +135,9 @@ public final class Collaboration {
         let rope = e.buffer.rope
         let peers = Presence.peers(in: hub.awareness).filter { $0.clientID != hub.awareness.clientID }
         var out: [RemotePeer] = []
-        for p in peers {
+        // Servers (pycrdt-websocket's rooms) may keep an awareness state of their own with
+        // neither a user nor a cursor: that is not a collaborator.
+        for p in peers where p.name != nil || p.anchor != nil || p.head != nil {
             var sel: Selection?
             if let s = Presence.selection(of: p, in: session.doc, textName: e.buffer.textName) {
                 let end = rope.utf16Count
