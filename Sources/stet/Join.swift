@@ -37,8 +37,8 @@ struct Join: ParsableCommand {
     }
 }
 
-enum ProcessInfo {
-    static func environmentValue(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }
+enum Environment {
+    static func value(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }
 }
 
 /// A guest's link to a server, reconnected with capped exponential backoff.
@@ -89,7 +89,7 @@ final class RemoteLink {
     func connect(now: Milliseconds) {
         if let (host, path) = RemoteLink.sshTarget(url) {
             // SSH does the authentication; STET_SSH overrides the command (tests, jump hosts).
-            let ssh = ProcessInfo.environmentValue("STET_SSH").map { $0.split(separator: " ").map(String.init) } ?? ["ssh"]
+            let ssh = Environment.value("STET_SSH").map { $0.split(separator: " ").map(String.init) } ?? ["ssh"]
             let t = ProcessTransport.spawn(arguments: ProcessTransport.sshBridgeArguments(host: host, path: path, ssh: ssh), inbox: collab.inbox)
             collab.attach(t, isLink: true, waitForOpen: true, now: now)
             return
