@@ -9,6 +9,8 @@ let package = Package(
         .library(name: "StetText", targets: ["StetText"]),
         .library(name: "StetEditor", targets: ["StetEditor"]),
         .library(name: "StetApp", targets: ["StetApp"]),
+        .library(name: "StetSync", targets: ["StetSync"]),
+        .library(name: "StetNet", targets: ["StetNet"]),
         .executable(name: "stet", targets: ["stet"]),
     ],
     dependencies: [

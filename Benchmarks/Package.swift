@@ -5,6 +5,7 @@ import PackageDescription
 //
 //   swift run -c release --package-path Benchmarks stet-bench --traces ../shared/traces [--compare]
 //   swift run -c release --package-path Benchmarks stet-editor-bench [--stet PATH]
+//   swift run -c release --package-path Benchmarks stet-collab-bench [--stet PATH]
 //
 // See Benchmarks/README.md.
 let package = Package(
@@ -15,6 +16,8 @@ let package = Package(
         // glibc's malloc_trim / mallinfo2 are declared in <malloc.h>, which the Glibc module
         // does not export: the memory measurement needs them to report live bytes honestly.
         .target(name: "MallocShim"),
+        // The deterministic ~10 MB text both editor benchmarks open and sync.
+        .target(name: "BenchText"),
         .executableTarget(
             name: "stet-bench",
             dependencies: [
@@ -33,8 +36,24 @@ let package = Package(
                 .product(name: "StetEditor", package: "main"),
                 .product(name: "StetCRDT", package: "main"),
                 .product(name: "StetText", package: "main"),
-                "MallocShim",
+                "MallocShim", "BenchText",
             ]
+        ),
+        // Collaboration: keystroke on one editor to the updated frame on another (WebSocket
+        // through a relay, Unix socket pairing), `stet serve` fan-out with 200 clients and
+        // its CPU, initial sync of a 10 MB document. Swift 5 mode: it shares plain classes
+        // between owner threads and NIO threads by hand, as the app does.
+        .executableTarget(
+            name: "stet-collab-bench",
+            dependencies: [
+                .product(name: "StetApp", package: "main"),
+                .product(name: "StetEditor", package: "main"),
+                .product(name: "StetCRDT", package: "main"),
+                .product(name: "StetSync", package: "main"),
+                .product(name: "StetNet", package: "main"),
+                "BenchText",
+            ],
+            swiftSettings: [.swiftLanguageMode(.v5)]
         ),
     ]
 )

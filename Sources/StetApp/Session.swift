@@ -104,7 +104,7 @@ public final class Session {
             editor.undoManager.restore(undo: undoStored, redo: redoStored)
         }
         updateObserver = doc.onUpdate { [unowned self] update, origin in
-            guard origin != Session.loadOrigin else { return }
+            guard origin != Session.loadOrigin, self.store != nil else { return }
             self.persist(UpdateV1.encode(update))
         }
         // Reconcile the store with the file (a joining session has neither yet).

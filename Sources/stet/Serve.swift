@@ -106,6 +106,7 @@ final class Relay {
     var rooms: [String: Room] = [:]
     /// Rooms with updates appended since their last fdatasync.
     var dirty = Set<String>()
+    var lastSync: Milliseconds = 0
     var roomOf: [ObjectIdentifier: String] = [:]
 
     init(dataDir: String) {
@@ -165,8 +166,13 @@ final class Relay {
             if case .closed = d.event { roomOf[id] = nil }
         }
         for r in rooms.values { r.hub.tick(now: now) }
-        for f in dirty { try? rooms[f]?.store?.sync() }
-        dirty.removeAll()
+        // Appends are durable against a killed process at once; fdatasync (against power
+        // loss) at most once a second, so it does not hold up forwarding.
+        if now - lastSync >= 1_000 {
+            for f in dirty { try? rooms[f]?.store?.sync() }
+            dirty.removeAll()
+            lastSync = now
+        }
     }
 
     func close() {

@@ -1,3 +1,4 @@
+import BenchText
 import Foundation
 import StetApp
 import StetCRDT

@@ -1,3 +1,4 @@
+import BenchText
 import Foundation
 
 #if canImport(Glibc)

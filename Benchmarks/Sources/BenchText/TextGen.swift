@@ -2,10 +2,10 @@
 /// non-ASCII (accents, Greek, Cyrillic, CJK, emoji), generated from a seed.
 
 /// SplitMix64: small, fast, and the same sequence on every platform.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
+public struct SplitMix64 {
+    public var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -13,13 +13,13 @@ struct SplitMix64 {
         return z ^ (z >> 31)
     }
     /// Uniform in 0..<n (n > 0).
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
-    mutating func pick<T>(_ xs: [T]) -> T { xs[below(xs.count)] }
+    public mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+    public mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
+    public mutating func pick<T>(_ xs: [T]) -> T { xs[below(xs.count)] }
 }
 
-enum TextGen {
-    static let prose = """
+public enum TextGen {
+    public static let prose = """
         the of and a to in is you that it he was for on are as with his they I at be this have \
         from or one had by word but not what all were we when your can said there use an each \
         which she do how their if will up other about out many then them these so some her would \
@@ -29,25 +29,25 @@ enum TextGen {
         latency memory rope transaction update snapshot collaborator paragraph sentence review
         """.split(separator: " ").map(String.init)
     /// Words with accents, other scripts, CJK and emoji (2-4 UTF-8 bytes per scalar).
-    static let foreign = [
+    public static let foreign = [
         "naïve", "café", "résumé", "Ärger", "straße", "smörgåsbord", "ἀλήθεια", "Ελληνικά",
         "русский", "текст", "редактор", "日本語", "文字列", "編集", "中文", "汉字", "한국어",
         "テキスト", "🙂", "🚀", "👍🏽", "🇫🇷", "✓", "→", "€5", "±0.5", "½", "Œuvre",
     ]
-    static let identifiers = [
+    public static let identifiers = [
         "value", "index", "count", "buffer", "offset", "line", "column", "result", "node",
         "state", "update", "client", "clock", "items", "text", "frame", "cursor", "range",
         "length", "summary", "doc", "store", "width", "height", "key", "event", "change",
     ]
-    static let keywords = ["let", "var", "if", "guard", "return", "for", "while", "func", "case", "switch"]
+    public static let keywords = ["let", "var", "if", "guard", "return", "for", "while", "func", "case", "switch"]
 
     /// The first line, fixed: the tmux measurements wait for it to appear on screen.
-    static func firstLine(lines: Int, seed: UInt64) -> String {
+    public static func firstLine(lines: Int, seed: UInt64) -> String {
         "stet editor benchmark file, \(lines) lines, seed \(seed)"
     }
 
     /// `lines` lines (each ending in "\n") of about `targetBytes` bytes in total.
-    static func generate(lines: Int, targetBytes: Int, seed: UInt64) -> [UInt8] {
+    public static func generate(lines: Int, targetBytes: Int, seed: UInt64) -> [UInt8] {
         // Generate once, then again with the line lengths scaled to land near the target.
         let first = generate(lines: lines, seed: seed, scale: 1.0)
         let scale = Double(targetBytes) / Double(max(first.count, 1))
@@ -56,7 +56,7 @@ enum TextGen {
         return generate(lines: lines, seed: seed, scale: scale2)
     }
 
-    static func generate(lines: Int, seed: UInt64, scale: Double) -> [UInt8] {
+    public static func generate(lines: Int, seed: UInt64, scale: Double) -> [UInt8] {
         var rng = SplitMix64(seed: seed)
         var out: [UInt8] = []
         out.reserveCapacity(Int(Double(lines) * 60 * scale))
@@ -88,7 +88,7 @@ enum TextGen {
         return out
     }
 
-    static func proseLine(_ rng: inout SplitMix64, target: Int, foreignPercent: Int) -> String {
+    public static func proseLine(_ rng: inout SplitMix64, target: Int, foreignPercent: Int) -> String {
         var s = ""
         var startSentence = true
         while s.utf8.count < max(target, 1) {
@@ -102,7 +102,7 @@ enum TextGen {
         return s
     }
 
-    static func codeLine(_ rng: inout SplitMix64, depth: inout Int, target: Int) -> String {
+    public static func codeLine(_ rng: inout SplitMix64, depth: inout Int, target: Int) -> String {
         let indent = rng.chance(3) ? String(repeating: "\t", count: depth) : String(repeating: "    ", count: depth)
         var s = indent
         let a = rng.pick(identifiers), b = rng.pick(identifiers), c = rng.pick(identifiers)
