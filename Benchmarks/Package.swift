@@ -16,8 +16,9 @@ let package = Package(
         // glibc's malloc_trim / mallinfo2 are declared in <malloc.h>, which the Glibc module
         // does not export: the memory measurement needs them to report live bytes honestly.
         .target(name: "MallocShim"),
-        // The deterministic ~10 MB text both editor benchmarks open and sync.
-        .target(name: "BenchText"),
+        // What the benchmark executables share: the deterministic ~10 MB text both editor
+        // benchmarks open and sync, tables, formatting, percentiles, files.
+        .target(name: "BenchSupport"),
         .executableTarget(
             name: "stet-bench",
             dependencies: [
@@ -36,7 +37,7 @@ let package = Package(
                 .product(name: "StetEditor", package: "main"),
                 .product(name: "StetCRDT", package: "main"),
                 .product(name: "StetText", package: "main"),
-                "MallocShim", "BenchText",
+                "MallocShim", "BenchSupport",
             ]
         ),
         // Collaboration: keystroke on one editor to the updated frame on another (WebSocket
@@ -51,7 +52,7 @@ let package = Package(
                 .product(name: "StetCRDT", package: "main"),
                 .product(name: "StetSync", package: "main"),
                 .product(name: "StetNet", package: "main"),
-                "BenchText",
+                "BenchSupport",
             ],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),

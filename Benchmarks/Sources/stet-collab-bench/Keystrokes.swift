@@ -1,4 +1,4 @@
-import BenchText
+import BenchSupport
 import Dispatch
 import Foundation
 import StetApp

@@ -1,4 +1,4 @@
-import BenchText
+import BenchSupport
 import Dispatch
 import Foundation
 import StetSync
@@ -34,14 +34,6 @@ func processCPUSeconds() -> Double {
 }
 
 // MARK: - statistics
-
-/// Nearest-rank percentile (p in 0...100).
-func percentile(_ xs: [Double], _ p: Double) -> Double? {
-    guard !xs.isEmpty else { return nil }
-    let s = xs.sorted()
-    let rank = Int((p / 100 * Double(s.count)).rounded(.up))
-    return s[min(max(rank - 1, 0), s.count - 1)]
-}
 
 func median(_ xs: [Double]) -> Double? { percentile(xs, 50) }
 
@@ -79,65 +71,9 @@ func fmtMs(_ x: Double?) -> String {
     return grouped(Int(x.rounded())) + " ms"
 }
 
-func grouped(_ n: Int) -> String {
-    let s = String(abs(n))
-    var out = ""
-    for (i, c) in s.enumerated() {
-        if i > 0 && (s.count - i) % 3 == 0 { out.append(",") }
-        out.append(c)
-    }
-    return (n < 0 ? "-" : "") + out
-}
-
-func fmtMiB(_ bytes: Int) -> String { String(format: "%.1f MiB", Double(bytes) / 1_048_576) }
 func fmtPct(_ x: Double) -> String { String(format: "%.0f%%", x * 100) }
 
-func pad(_ s: String, _ n: Int, right: Bool = false) -> String {
-    let w = s.count
-    if w >= n { return s }
-    let fill = String(repeating: " ", count: n - w)
-    return right ? fill + s : s + fill
-}
-
-/// Prints a table with a header row; the first column is left-aligned, the others right.
-func printTable(_ header: [String], _ rows: [[String]]) {
-    var widths = header.map(\.count)
-    for r in rows { for (i, c) in r.enumerated() where i < widths.count { widths[i] = max(widths[i], c.count) } }
-    func line(_ cells: [String]) -> String {
-        cells.enumerated().map { i, c in pad(c, widths[i], right: i > 0) }.joined(separator: "  ")
-    }
-    print("  " + line(header))
-    print("  " + widths.map { String(repeating: "-", count: $0) }.joined(separator: "  "))
-    for r in rows { print("  " + line(r)) }
-}
-
-/// Progress, on standard error.
-func note(_ s: String) {
-    FileHandle.standardError.write((s + "\n").data(using: .utf8)!)
-}
-
-/// The load average over 1, 5 and 15 minutes (nil without /proc).
-func loadAverage() -> String? {
-    (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)).map { $0.split(separator: " ").prefix(3).joined(separator: " ") }
-}
-
-
-struct BenchError: Error, CustomStringConvertible {
-    var description: String
-    init(_ s: String) { description = s }
-}
-
 // MARK: - files
-
-func writeFile(_ path: String, _ bytes: [UInt8]) throws {
-    if !FileManager.default.createFile(atPath: path, contents: Data(bytes)) { throw BenchError("cannot write \(path)") }
-}
-
-func makeDirectory(_ path: String) throws {
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-}
-
-func removeTree(_ path: String) { try? FileManager.default.removeItem(atPath: path) }
 
 /// The file system type of `path` (from /proc/mounts, longest matching mount point).
 func fileSystemType(_ path: String) -> String {

@@ -1,3 +1,4 @@
+import BenchSupport
 import Foundation
 import MallocShim
 
@@ -37,14 +38,6 @@ func median(_ xs: [Double]) -> Double? {
     return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
 }
 
-/// Nearest-rank percentile (p in 0...100) of unsorted values.
-func percentile(_ xs: [Double], _ p: Double) -> Double? {
-    guard !xs.isEmpty else { return nil }
-    let s = xs.sorted()
-    let rank = Int((p / 100 * Double(s.count)).rounded(.up))
-    return s[min(max(rank - 1, 0), s.count - 1)]
-}
-
 // MARK: - formatting
 
 func fmtMs(_ x: Double?) -> String {
@@ -64,46 +57,11 @@ func fmtUs(_ ms: Double?) -> String {
     return grouped(Int(us.rounded())) + " µs"
 }
 
-func grouped(_ n: Int) -> String {
-    let s = String(abs(n))
-    var out = ""
-    for (i, c) in s.enumerated() {
-        if i > 0 && (s.count - i) % 3 == 0 { out.append(",") }
-        out.append(c)
-    }
-    return (n < 0 ? "-" : "") + out
-}
-
-func fmtMiB(_ bytes: Int) -> String { String(format: "%.1f MiB", Double(bytes) / 1_048_576) }
-
 func fmtRatio(_ r: Double?) -> String {
     guard let r, r.isFinite else { return "–" }
     if r >= 100 { return String(format: "%.0fx", r) }
     if r >= 10 { return String(format: "%.1fx", r) }
     return String(format: "%.2fx", r)
-}
-
-func pad(_ s: String, _ n: Int, right: Bool = false) -> String {
-    let w = s.count
-    if w >= n { return s }
-    let fill = String(repeating: " ", count: n - w)
-    return right ? fill + s : s + fill
-}
-
-/// Prints a table with a header row; the first column is left-aligned, the others right.
-func printTable(_ header: [String], _ rows: [[String]]) {
-    var widths = header.map(\.count)
-    for r in rows { for (i, c) in r.enumerated() where i < widths.count { widths[i] = max(widths[i], c.count) } }
-    func line(_ cells: [String]) -> String {
-        cells.enumerated().map { i, c in pad(c, widths[i], right: i > 0) }.joined(separator: "  ")
-    }
-    print("  " + line(header))
-    print("  " + widths.map { String(repeating: "-", count: $0) }.joined(separator: "  "))
-    for r in rows { print("  " + line(r)) }
-}
-
-func note(_ s: String) {
-    FileHandle.standardError.write((s + "\n").data(using: .utf8)!)
 }
 
 // MARK: - memory
@@ -145,22 +103,6 @@ func treeMemory(pid: Int32, field: String = "VmRSS:") -> Int? {
 }
 
 // MARK: - files
-
-func writeFile(_ path: String, _ bytes: [UInt8]) throws {
-    let ok = FileManager.default.createFile(atPath: path, contents: Data(bytes))
-    if !ok { throw BenchError("cannot write \(path)") }
-}
-
-func makeDirectory(_ path: String) throws {
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-}
-
-func removeTree(_ path: String) { try? FileManager.default.removeItem(atPath: path) }
-
-struct BenchError: Error, CustomStringConvertible {
-    var description: String
-    init(_ s: String) { description = s }
-}
 
 // MARK: - subprocesses
 
@@ -213,7 +155,3 @@ func shellQuote(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", w
 
 func sleepMs(_ ms: Double) { usleep(useconds_t(ms * 1000)) }
 
-/// The load average over the last minute (nil without /proc).
-func loadAverage() -> String? {
-    (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)).map { $0.split(separator: " ").prefix(3).joined(separator: " ") }
-}

@@ -1,4 +1,4 @@
-import BenchText
+import BenchSupport
 import Foundation
 
 #if canImport(Glibc)
