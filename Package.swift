@@ -16,6 +16,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // Yjs v13 compatible CRDT core. Standard library only.
@@ -50,7 +51,8 @@ let package = Package(
         // y-protocols sync and awareness as per-peer state machines (bytes in, bytes out), the
         // Transport protocol, an in-memory transport, presence. No I/O.
         .target(name: "StetSync", dependencies: ["StetCRDT"]),
-        // The only importer of SwiftNIO: WebSocket client/server, Unix socket, stdio transports.
+        // The only importer of SwiftNIO (and NIOSSL): WebSocket client/server (ws:// and wss://),
+        // Unix socket, stdio and process transports.
         .target(
             name: "StetNet",
             dependencies: [
@@ -59,6 +61,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
         // A running session without a terminal: file + store + document + editor; performs

@@ -1,6 +1,7 @@
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import NIOWebSocket
 import StetSync
 
@@ -22,16 +23,18 @@ public final class WebSocketTransport: Transport {
     /// `.opened` after the HTTP upgrade, or `.closed(reason)` if it fails, for example
     /// "cannot connect to host:port: connection refused — is `stet serve` running?" or
     /// "the server refused the connection: HTTP 403 Forbidden: bad token".
-    /// Messages sent before `.opened` are queued. `wss://` is not supported yet.
+    /// Messages sent before `.opened` are queued. `wss://` URLs use TLS and check the server's
+    /// certificate against the system's authorities plus `trust.caFile`.
     public static func connect(
         url: String,
         group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         maxMessageBytes: Int = NetDefaults.maxMessageBytes,
         connectTimeout: Duration = .seconds(10),
+        trust: TLSClientTrust = .system,
         handler: @escaping @Sendable (TransportEvent) -> Void
     ) -> WebSocketTransport {
         connect(url: url, group: group, maxMessageBytes: maxMessageBytes, connectTimeout: connectTimeout,
-                handler: handler, beforeStart: { _ in })
+                trust: trust, handler: handler, beforeStart: { _ in })
     }
 
     /// `connect(url:…handler:)` posting every event into `inbox`, from this transport.
@@ -41,26 +44,30 @@ public final class WebSocketTransport: Transport {
         group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         maxMessageBytes: Int = NetDefaults.maxMessageBytes,
         connectTimeout: Duration = .seconds(10),
+        trust: TLSClientTrust = .system,
         inbox: Inbox
     ) -> WebSocketTransport {
         let source = SourceSlot()
         return connect(url: url, group: group, maxMessageBytes: maxMessageBytes, connectTimeout: connectTimeout,
-                       handler: source.posting(to: inbox), beforeStart: source.set)
+                       trust: trust, handler: source.posting(to: inbox), beforeStart: source.set)
     }
 
     /// `beforeStart` sees the transport before any I/O starts (so before any event).
     static func connect(
-        url: String, group: EventLoopGroup, maxMessageBytes: Int, connectTimeout: Duration,
+        url: String, group: EventLoopGroup, maxMessageBytes: Int, connectTimeout: Duration, trust: TLSClientTrust,
         handler: @escaping @Sendable (TransportEvent) -> Void, beforeStart: (WebSocketTransport) -> Void
     ) -> WebSocketTransport {
         let loop = group.next()
         guard let parsed = WebSocketURL(url) else {
-            return failed(label: url, loop: loop, handler: handler, beforeStart: beforeStart, "not a ws:// URL: \(url)")
+            return failed(label: url, loop: loop, handler: handler, beforeStart: beforeStart, "not a ws:// or wss:// URL: \(url)")
         }
+        var tls: NIOSSLContext?
         if parsed.secure {
-            return failed(
-                label: parsed.displayString, loop: loop, handler: handler, beforeStart: beforeStart,
-                "wss:// (TLS) is not supported yet; use ws:// through an SSH tunnel, or ssh://")
+            switch trust.makeContext() {
+            case .success(let context): tls = context
+            case .failure(let error):
+                return failed(label: parsed.displayString, loop: loop, handler: handler, beforeStart: beforeStart, error.description)
+            }
         }
         let core = ChannelTransport(label: parsed.displayString, eventLoop: loop, handler: handler)
         let transport = WebSocketTransport(core: core)
@@ -71,6 +78,7 @@ public final class WebSocketTransport: Transport {
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls { try addClientTLS(channel: channel, context: tls, host: parsed.host) }
                     try addClientHandlers(channel: channel, core: core, url: parsed, maxMessageBytes: limit)
                 }
             }
@@ -169,7 +177,8 @@ private final class ClientHandshakeHandler: ChannelInboundHandler, RemovableChan
         if status != nil {
             refused(context: context)
         } else {
-            core.ended("\(url.hostAndPort) closed the connection during the WebSocket handshake")
+            let hint = url.secure ? "" : " (if it serves wss://, use a wss:// address)"
+            core.ended("\(url.hostAndPort) closed the connection during the WebSocket handshake\(hint)")
         }
         context.fireChannelInactive()
     }
@@ -182,6 +191,11 @@ private final class ClientHandshakeHandler: ChannelInboundHandler, RemovableChan
         case let error as NIOHTTPClientUpgradeError where error == .responseProtocolNotFound:
             what = "the server does not speak WebSocket"
         default:
+            if isTLSError(error) {
+                core.ended("TLS handshake with \(url.hostAndPort) failed: \(describeTLSError(error))")
+                context.close(promise: nil)
+                return
+            }
             what = describeNetError(error)
         }
         core.ended("WebSocket handshake with \(url.hostAndPort) failed: \(what)")

@@ -35,10 +35,13 @@ public final class WebSocketServer: Sendable {
     ///     logged through `log`; the server keeps serving.
     ///   - pingInterval: each client is pinged this often and dropped if it has not answered
     ///     the previous ping.
+    ///   - tls: serve `wss://` with this certificate (nil: plain `ws://`). A client that does
+    ///     not speak TLS, or fails the handshake, is dropped and logged.
     public static func start(
         host: String = "127.0.0.1",
         port: Int = 0,
         group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        tls: TLSServerIdentity? = nil,
         maxMessageBytes: Int = NetDefaults.maxMessageBytes,
         pingInterval: Duration = .seconds(NetDefaults.pingIntervalSeconds),
         log: @escaping @Sendable (String) -> Void = NetLog.standardError,
@@ -56,6 +59,7 @@ public final class WebSocketServer: Sendable {
                 .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        if let tls { try addServerTLS(channel: channel, identity: tls) }
                         try addServerHandlers(channel: channel, settings: settings)
                     }
                 }
@@ -212,6 +216,12 @@ private final class PlainHTTPHandler: ChannelInboundHandler, RemovableChannelHan
             // Not HTTP: the protocol error handler answers 400 and the decoder closes.
             log("ws: dropping connection from \(remote): not an HTTP request")
         default:
+            if isTLSError(error) {
+                log("wss: dropping connection from \(remote): TLS handshake failed: \(describeTLSError(error))")
+                handshake.value.transport?.ended("TLS handshake failed: \(describeTLSError(error))")
+                context.close(promise: nil)
+                return
+            }
             log("ws: dropping connection from \(remote): \(describeNetError(error))")
             handshake.value.transport?.ended("WebSocket handshake failed: \(describeNetError(error))")
             context.close(promise: nil)
