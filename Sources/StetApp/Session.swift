@@ -267,11 +267,19 @@ public final class Session {
 
     /// Looks at the file on disk; when another program changed it, merges its text.
     /// Returns true when something was merged.
+    ///
+    /// A joined session merges nothing (the host watches the file and merges outside edits
+    /// once, for everyone); it only follows what the file holds, so its `[+]` clears when the
+    /// host or another participant saves.
     @discardableResult
     public func checkDisk() -> Bool {
-        // While joined to another stet, that session watches the file.
-        guard !joined, let p = path, let now = DiskStamp.current(path: Paths.absolute(p)), now != diskStamp else { return false }
+        guard let p = path, let now = DiskStamp.current(path: Paths.absolute(p)), now != diskStamp else { return false }
         guard let file = try? TextFile.read(path: Paths.absolute(p)) else { return false }
+        if joined {
+            diskStamp = file.stamp
+            if editor.buffer.hasText(file.text) { editor.markSaved() } else { editor.markModified(diskText: file.text) }
+            return false
+        }
         if editor.buffer.hasText(file.text) {
             markSaved(stamp: file.stamp, snapshot: doc.snapshot())
             editor.markSaved()

@@ -249,4 +249,75 @@ final class JoiningTests: XCTestCase {
         XCTAssertEqual(again.editor.buffer.string, "!shared\n")
         XCTAssertTrue(again.notices.first?.hasPrefix("recovered unsaved edits") ?? false, "\(again.notices)")
     }
+
+    func testAJoinedSessionsModifiedFlagFollowsSavesByTheOthers() throws {
+        var template = Array("/tmp/stet-join-XXXXXX".utf8CString)
+        let dir = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
+        defer { _ = system("rm -rf '\(dir)'") }
+        let file = dir + "/pair.txt"
+        let save = Event.key(KeyEvent(.char("s"), .ctrl))
+        func read(_ name: String) -> String? {
+            guard let fp = fopen(dir + "/" + name, "rb") else { return nil }
+            defer { fclose(fp) }
+            var out: [UInt8] = []
+            var buf = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let n = fread(&buf, 1, buf.count, fp)
+                if n <= 0 { break }
+                out += buf[0..<n]
+            }
+            return String(decoding: out, as: UTF8.self)
+        }
+        _ = system("printf 'shared\\n' > '\(file)'")
+        let host = try Session(path: file, clientID: 1, newClientID: { 50 }, now: { 0 })
+        let guest = try Session(path: file, clientID: 2, newClientID: { 51 }, joining: true, now: { 0 })
+        func sync() throws {
+            try guest.doc.applyUpdate(host.doc.encodeStateAsUpdate(from: guest.doc.stateVector), origin: "sync")
+            try host.doc.applyUpdate(guest.doc.encodeStateAsUpdate(from: host.doc.stateVector), origin: "sync")
+        }
+        try sync()
+        guest.idle()
+        XCTAssertFalse(guest.editor.isModified)
+
+        // The guest types; both show [+]; the host saves; the guest's [+] goes on its next idle.
+        guest.editor.setCursor(.zero)
+        _ = guest.editor.handle(.key(KeyEvent(.char("!"))))
+        try sync()
+        XCTAssertTrue(guest.editor.isModified)
+        XCTAssertTrue(host.editor.isModified)
+        XCTAssertTrue(host.perform(host.editor.handle(save)) == false)
+        XCTAssertEqual(read("pair.txt"), "!shared\n")
+        XCTAssertFalse(host.editor.isModified)
+        XCTAssertTrue(guest.editor.isModified, "nothing told the guest yet")
+        guest.idle()
+        XCTAssertFalse(guest.editor.isModified, "the guest saw the save")
+
+        // The host saves before the guest's next keystroke arrives: the guest's [+] stays.
+        _ = guest.editor.handle(.key(KeyEvent(.char("?"))))
+        _ = host.editor.handle(.key(KeyEvent(.char("#"))))
+        _ = host.perform(host.editor.handle(save))
+        XCTAssertEqual(read("pair.txt"), host.editor.buffer.string)
+        XCTAssertFalse(host.editor.buffer.string.contains("?"))
+        guest.idle()
+        XCTAssertTrue(guest.editor.isModified, "the file lacks the guest's \"?\"")
+        // Once the texts converge and someone saves that, both are clean.
+        try sync()
+        _ = host.perform(host.editor.handle(save))
+        guest.idle()
+        XCTAssertEqual(guest.editor.buffer.string, host.editor.buffer.string)
+        XCTAssertFalse(guest.editor.isModified)
+        XCTAssertFalse(host.editor.isModified)
+
+        // A guest's own save clears the host's [+] the same way (the host sees its text on disk).
+        _ = guest.editor.handle(.key(KeyEvent(.char("g"))))
+        try sync()
+        XCTAssertTrue(host.editor.isModified)
+        _ = guest.perform(guest.editor.handle(save))
+        XCTAssertFalse(guest.editor.isModified)
+        host.idle()
+        XCTAssertFalse(host.editor.isModified)
+        XCTAssertEqual(host.editor.buffer.string, read("pair.txt"))
+        host.close()
+        guest.close()
+    }
 }
