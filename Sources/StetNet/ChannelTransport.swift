@@ -18,9 +18,17 @@ struct CloseRequest: Sendable {
 /// Before the channel is attached (a connect or a WebSocket upgrade in progress) messages are
 /// queued and sent, in order, once it is. Events reach the handler in the order `.opened`,
 /// `.message`…, then exactly one `.closed`; nothing after `.closed`.
+///
+/// Writes are flushed once per event-loop turn, so messages sent together (an update and a
+/// cursor move, a relay's burst) leave in one system call.
+///
+/// Back-pressure: a peer that stops reading makes the kernel's and then NIO's send buffers
+/// fill up. When more than `maxQueuedBytes` wait in NIO's buffer, the connection is closed
+/// ("… not reading") rather than letting one slow peer use up the host's memory.
 final class ChannelTransport: Transport {
     let label: String
     let eventLoop: EventLoop
+    let maxQueuedBytes: Int
     private let state: NIOLoopBoundBox<State>
 
     private enum Phase {
@@ -34,13 +42,19 @@ final class ChannelTransport: Transport {
         var handler: (@Sendable (TransportEvent) -> Void)?
         /// The reason given to `.closed`, once closed.
         var closedReason: String?
+        /// A flush is scheduled for the end of this event-loop turn.
+        var flushScheduled = false
     }
 
     /// `handler` may be nil and set later with `setHandler` (the server asks its `accept`
     /// callback for one after the transport exists).
-    init(label: String, eventLoop: EventLoop, handler: (@Sendable (TransportEvent) -> Void)?) {
+    init(
+        label: String, eventLoop: EventLoop, handler: (@Sendable (TransportEvent) -> Void)?,
+        maxQueuedBytes: Int = NetDefaults.maxQueuedBytes
+    ) {
         self.label = label
         self.eventLoop = eventLoop
+        self.maxQueuedBytes = maxQueuedBytes
         self.state = .makeBoxSendingValue(State(handler: handler), eventLoop: eventLoop)
     }
 
@@ -118,9 +132,25 @@ final class ChannelTransport: Transport {
             queued.append(ByteBuffer(bytes: message))
             state.value.phase = .waiting(queued)
         case .open(let channel):
-            channel.writeAndFlush(ByteBuffer(bytes: message), promise: nil)
+            channel.write(ByteBuffer(bytes: message), promise: nil)
+            scheduleFlush(channel)
+            if !channel.isWritable, let queued = try? channel.syncOptions?.getOption(.bufferedWritableBytes),
+                queued > maxQueuedBytes
+            {
+                closeOnLoop(reason: "the other side is not reading: \(queued / (1024 * 1024)) MiB waiting to be sent")
+            }
         case .closed:
             break
+        }
+    }
+
+    /// Flushes after the tasks already queued on the loop (more sends, usually) have run.
+    private func scheduleFlush(_ channel: Channel) {
+        guard !state.value.flushScheduled else { return }
+        state.value.flushScheduled = true
+        eventLoop.assumeIsolated().execute {
+            self.state.value.flushScheduled = false
+            channel.flush()
         }
     }
 

@@ -28,6 +28,9 @@ public enum NetDefaults {
     /// How often a WebSocket server pings each client; a client that has not answered the
     /// previous ping by the next one is dropped.
     public static let pingIntervalSeconds: Int64 = 30
+    /// Most bytes waiting to be sent to one peer before it is dropped as not reading: room
+    /// for one largest message plus ordinary traffic.
+    public static let maxQueuedBytes = maxMessageBytes + 16 * 1024 * 1024
 }
 
 /// Errors thrown by the `start` functions of the servers (connections report problems as

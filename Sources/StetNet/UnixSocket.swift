@@ -96,6 +96,7 @@ public final class UnixSocketServer: Sendable {
         accept: @escaping Accept
     ) throws -> UnixSocketServer {
         try removeStaleSocket(path: path, group: group)
+        let staging = try StagingSocket(beside: path)
         let registry = ConnectionRegistry()
         let channel: Channel
         do {
@@ -117,17 +118,27 @@ public final class UnixSocketServer: Sendable {
                             LengthFramedHandler(transport: transport, maxMessageBytes: maxMessageBytes, log: log))
                     }
                 }
-                .bind(unixDomainSocketPath: path)
+                .bind(unixDomainSocketPath: staging.socket)
                 .wait()
         } catch {
+            staging.remove()
             if isAddressInUse(error) { throw NetError("another stet is already serving unix:\(path)") }
             throw NetError("cannot listen on unix:\(path): \(describeNetError(error))")
         }
-        guard chmod(path, mode_t(mode)) == 0 else {
+        // The socket was made in a private folder, so it is never reachable with the umask's
+        // permissions: set its own, then link it into place (atomically; fails if another
+        // server got there first).
+        defer { staging.remove() }
+        guard chmod(staging.socket, mode_t(mode)) == 0 else {
             let problem = describeErrno(errno)
             channel.close(promise: nil)
-            unlink(path)
             throw NetError("cannot set the permissions of unix:\(path): \(problem)")
+        }
+        guard link(staging.socket, path) == 0 else {
+            let code = errno
+            channel.close(promise: nil)
+            if code == EEXIST { throw NetError("another stet is already serving unix:\(path)") }
+            throw NetError("cannot listen on unix:\(path): \(describeErrno(code))")
         }
         return UnixSocketServer(path: path, channel: channel, registry: registry, identity: FileIdentity(path: path))
     }
@@ -171,6 +182,29 @@ public final class UnixSocketServer: Sendable {
         } catch {
             throw NetError("cannot check the existing socket unix:\(path): \(describeNetError(error))")
         }
+    }
+}
+
+/// A private folder (mode 0700) beside the socket's path where the socket is created before
+/// it gets its permissions and is linked into place.
+private struct StagingSocket {
+    let folder: String
+    var socket: String { folder + "/s" }
+
+    init(beside path: String) throws {
+        let slash = path.lastIndex(of: "/")
+        let parent = slash.map { path[..<$0].isEmpty ? "/" : String(path[..<$0]) } ?? "."
+        var template = Array((parent + "/.stet-sock-XXXXXX").utf8CString)
+        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
+        guard let made else {
+            throw NetError("cannot listen on unix:\(path): cannot create a folder beside it (\(describeErrno(errno)))")
+        }
+        folder = String(cString: made)
+    }
+
+    func remove() {
+        unlink(socket)
+        rmdir(folder)
     }
 }
 

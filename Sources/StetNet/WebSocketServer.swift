@@ -35,6 +35,8 @@ public final class WebSocketServer: Sendable {
     ///     logged through `log`; the server keeps serving.
     ///   - pingInterval: each client is pinged this often and dropped if it has not answered
     ///     the previous ping.
+    ///   - maxQueuedBytes: a client with more than this waiting to be sent to it (it stopped
+    ///     reading) is dropped.
     ///   - tls: serve `wss://` with this certificate (nil: plain `ws://`). A client that does
     ///     not speak TLS, or fails the handshake, is dropped and logged.
     public static func start(
@@ -43,13 +45,14 @@ public final class WebSocketServer: Sendable {
         group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         tls: TLSServerIdentity? = nil,
         maxMessageBytes: Int = NetDefaults.maxMessageBytes,
+        maxQueuedBytes: Int = NetDefaults.maxQueuedBytes,
         pingInterval: Duration = .seconds(NetDefaults.pingIntervalSeconds),
         log: @escaping @Sendable (String) -> Void = NetLog.standardError,
         accept: @escaping Accept
     ) throws -> WebSocketServer {
         let registry = ConnectionRegistry()
         let settings = ConnectionSettings(
-            maxMessageBytes: min(maxMessageBytes, Int(UInt32.max)),
+            maxMessageBytes: min(maxMessageBytes, Int(UInt32.max)), maxQueuedBytes: maxQueuedBytes,
             pingInterval: TimeAmount(pingInterval), log: log, accept: accept, registry: registry)
         let channel: Channel
         do {
@@ -88,6 +91,7 @@ public final class WebSocketServer: Sendable {
 /// What every connection of one server shares.
 private struct ConnectionSettings: Sendable {
     let maxMessageBytes: Int
+    let maxQueuedBytes: Int
     let pingInterval: TimeAmount
     let log: @Sendable (String) -> Void
     let accept: WebSocketServer.Accept
@@ -139,7 +143,8 @@ private func decide(
     handshake: NIOLoopBoundBox<Handshake>, settings: ConnectionSettings
 ) -> HTTPHeaders? {
     let (room, query) = parseRequestTarget(head.uri)
-    let transport = ChannelTransport(label: "ws:/\(room) from \(remote)", eventLoop: channel.eventLoop, handler: nil)
+    let transport = ChannelTransport(
+        label: "ws:/\(room) from \(remote)", eventLoop: channel.eventLoop, handler: nil, maxQueuedBytes: settings.maxQueuedBytes)
     let handler = settings.accept(room, query, WebSocketTransport(core: transport))
     guard let handler, !transport.isClosed else {
         let reason = transport.closedReason ?? "not allowed"

@@ -112,6 +112,9 @@ final class UnixSocketTests: XCTestCase {
         XCTAssertEqual(lstat(socketPath, &info), 0)
         XCTAssertEqual(info.st_mode & 0o777, 0o660)
         XCTAssertEqual(info.st_mode & S_IFMT, S_IFSOCK)
+        // The socket is made in a private folder and linked into place: nothing else is left.
+        let entries = try FileManager.default.contentsOfDirectory(atPath: (socketPath as NSString).deletingLastPathComponent)
+        XCTAssertEqual(entries.filter { $0.hasPrefix(".stet-sock-") }, [])
         let client = Recorder()
         _ = UnixSocketTransport.connect(path: socketPath, handler: client.handler)
         client.waitOpened()

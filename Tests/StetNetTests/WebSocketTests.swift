@@ -227,6 +227,35 @@ final class WebSocketTests: XCTestCase {
         XCTAssertEqual(bad.waitClosed(), "not a ws:// or wss:// URL: http://example.com/")
     }
 
+    func testAClientThatStopsReadingIsDroppedInsteadOfBufferedForever() throws {
+        let logLines = LogLines()
+        let serverSide = Recorder()
+        let slot = TransportSlot()
+        let server = try WebSocketServer.start(port: 0, maxQueuedBytes: 1 << 20, log: logLines.log) { _, _, t in
+            slot.set(t)
+            return serverSide.handler
+        }
+        defer { server.stop() }
+        let raw = try XCTUnwrap(RawSocket(tcpPort: server.port))
+        XCTAssertTrue(rawUpgrade(raw, path: "/slow").hasPrefix("HTTP/1.1 101"))
+        serverSide.waitOpened()
+        let transport = try XCTUnwrap(slot.get())
+        // The raw client never reads: the kernel buffers fill, then NIO's, then it is dropped.
+        let chunk = [UInt8](repeating: 7, count: 64 * 1024)
+        for _ in 0..<1_000 {
+            transport.send(chunk)
+            if serverSide.closedReason != nil { break }
+            usleep(500)
+        }
+        let reason = serverSide.waitClosed()
+        XCTAssertTrue(reason.hasPrefix("the other side is not reading: "), reason)
+        // The server goes on serving others.
+        let echoClient = Recorder()
+        _ = WebSocketTransport.connect(url: "ws://127.0.0.1:\(server.port)/next", handler: echoClient.handler)
+        echoClient.waitOpened()
+        _ = raw
+    }
+
     func testSilentClientIsDroppedAfterAMissedPing() throws {
         let echo = try EchoServer(pingInterval: .milliseconds(200))
         defer { echo.server.stop() }
@@ -388,4 +417,12 @@ func waitUntil(timeout: Double = 10, _ condition: () -> Bool) -> Bool {
 
 extension Array where Element: Equatable {
     func ends(with suffix: [Element]) -> Bool { count >= suffix.count && Array(self[(count - suffix.count)...]) == suffix }
+}
+
+/// Holds the transport a server's `accept` was given.
+final class TransportSlot: @unchecked Sendable {
+    private let lock = NSLock()
+    private var transport: Transport?
+    func set(_ t: Transport) { lock.withLock { transport = t } }
+    func get() -> Transport? { lock.withLock { transport } }
 }
