@@ -13,9 +13,74 @@ extension Editor {
         renderText(&f)
         renderHighlights(&f)
         renderPeers(&f)
-        if rows >= 2 { renderStatus(&f, row: rows - 2) }
-        if rows >= 1 { renderMessage(&f, row: rows - 1) }
+        // A message wider than the screen takes more rows (up to a third of the screen)
+        // above the last one, pushing the status bar up over the text until the next key.
+        var messageRows: [String] = []
+        if prompt == nil, let m = message, rows >= 3 {
+            messageRows = Editor.wrapMessage(m.text, width: columns)
+            let most = max(1, rows / 3)
+            if messageRows.count > most {
+                messageRows = Array(messageRows.prefix(most))
+                messageRows[most - 1] = Editor.elided(messageRows[most - 1], width: columns)
+            }
+        }
+        let extra = max(messageRows.count - 1, 0)
+        if rows >= 2 { renderStatus(&f, row: rows - 2 - extra) }
+        if extra > 0 {
+            let style = Style(message?.isError == true ? .errorMessage : .message)
+            for (i, text) in messageRows.enumerated() {
+                let row = rows - 1 - extra + i
+                for c in 0..<f.columns { f[row, c] = Cell(" ", style: Style(.text)) }
+                put(&f, row, 0, text, style)
+            }
+            if let c = f.cursor, c.row >= rows - 2 - extra { f.cursor = nil }
+        } else if rows >= 1 {
+            renderMessage(&f, row: rows - 1)
+        }
         return f
+    }
+
+    /// `text` in rows of at most `width` columns, broken at spaces where possible (a word
+    /// longer than a row is cut where the row ends).
+    public static func wrapMessage(_ text: String, width: Int) -> [String] {
+        guard width > 0, DisplayWidth.width(of: text) > width else { return [text] }
+        var rows: [String] = []
+        var row = ""
+        for word in text.split(separator: " ", omittingEmptySubsequences: false) {
+            let candidate = row.isEmpty ? String(word) : row + " " + word
+            if DisplayWidth.width(of: candidate) <= width {
+                row = candidate
+                continue
+            }
+            if !row.isEmpty { rows.append(row) }
+            row = ""
+            var rowWidth = 0
+            for g in word {
+                let w = max(DisplayWidth.width(of: String(g)), 1)
+                if rowWidth + w > width {
+                    rows.append(row)
+                    row = ""
+                    rowWidth = 0
+                }
+                row.append(g)
+                rowWidth += w
+            }
+        }
+        if !row.isEmpty { rows.append(row) }
+        return rows
+    }
+
+    /// `text` cut to `width` columns with "…" at the end.
+    static func elided(_ text: String, width: Int) -> String {
+        var out = ""
+        var w = 0
+        for g in text {
+            let gw = max(DisplayWidth.width(of: String(g)), 1)
+            if w + gw > width - 1 { break }
+            out.append(g)
+            w += gw
+        }
+        return out + "…"
     }
 
     /// Writes `s` at (row, column) up to `limit` columns; returns the column after it.

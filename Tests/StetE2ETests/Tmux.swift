@@ -36,9 +36,26 @@ enum StetBinary {
 struct Screen: CustomStringConvertible {
     var lines: [String]
 
-    /// The editor's status bar (second-to-last row) and message line (last row).
-    var status: String { lines.count >= 2 ? lines[lines.count - 2] : "" }
-    var message: String { lines.last ?? "" }
+    /// The editor's status bar: the second-to-last row, or higher while a message too long
+    /// for one row is shown below it (the lowest row of the bottom third holding "Ln N, Col M").
+    var status: String { statusRow.map { lines[$0] } ?? "" }
+
+    /// The message: the last row, or every row below the status bar joined with spaces when
+    /// it wraps.
+    var message: String {
+        guard let s = statusRow, s + 1 < lines.count else { return lines.last ?? "" }
+        return lines[(s + 1)...].map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+    }
+
+    private var statusRow: Int? {
+        guard lines.count >= 2 else { return nil }
+        let lowest = lines.count - 2
+        let highest = max(lines.count - 1 - max(lines.count / 3, 1), 0)
+        for r in stride(from: lowest, through: highest, by: -1) where lines[r].range(of: #"Ln \d+, Col \d+"#, options: .regularExpression) != nil {
+            return r
+        }
+        return lowest
+    }
 
     func contains(_ s: String) -> Bool { lines.contains { $0.contains(s) } }
 

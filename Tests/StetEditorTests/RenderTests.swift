@@ -22,6 +22,45 @@ final class RenderTests: XCTestCase {
         XCTAssertTrue(e.render().text(ofRow: 3).hasPrefix(" stet-test.txt [+]"))
     }
 
+    func testALongMessageWrapsAboveTheLastRowAndGoesAwayWithTheNextKey() {
+        let e = makeEditor("one\ntwo\nthr|ee\nfour\nfive\nsix\nseven", rows: 10, columns: 30)
+        let message = "disconnected: stet is not installed on devbox: install it there, or pass --remote-stet /path/to/stet"
+        e.error(message)
+        let f = e.render()
+        // 30 columns: the message needs 4 rows, a third of 10 rows allows 3: the last is elided.
+        let rows = (7..<10).map { f.text(ofRow: $0).trimmingCharacters(in: .whitespaces) }
+        XCTAssertEqual(rows[0], "disconnected: stet is not")
+        XCTAssertEqual(rows[1], "installed on devbox: install")
+        XCTAssertTrue(rows[2].hasSuffix("…") && rows[2].hasPrefix("it there, or pass"), rows[2])
+        XCTAssertEqual(f[7, 0].style.role, .errorMessage)
+        // The status bar moved up over the text; the text above it is untouched.
+        XCTAssertTrue(f.text(ofRow: 6).hasPrefix(" stet-test.txt"), f.text(ofRow: 6))
+        XCTAssertEqual(f.text(ofRow: 5).prefix(9), "  6 six  ")
+        XCTAssertEqual(f.cursor?.row, 2, "the cursor's row is not covered")
+
+        // Wide enough: one row, the usual layout.
+        let wide = makeEditor("a|", rows: 10, columns: 120)
+        wide.error(message)
+        let g = wide.render()
+        XCTAssertEqual(g.text(ofRow: 9).trimmingCharacters(in: .whitespaces), message)
+        XCTAssertTrue(g.text(ofRow: 8).hasPrefix(" stet-test.txt"))
+
+        // The next key clears the message: the status bar is back on the second-last row.
+        e.type("x")
+        let h = e.render()
+        XCTAssertTrue(h.text(ofRow: 8).hasPrefix(" stet-test.txt [+]"), h.text(ofRow: 8))
+        XCTAssertEqual(h.text(ofRow: 6).prefix(10), "  7 seven ")
+
+        // Every row of a wrapped message fits, and nothing is lost when it is not cut.
+        for width in [14, 17, 23, 40] {
+            let wrapped = Editor.wrapMessage(message, width: width)
+            XCTAssertTrue(wrapped.allSatisfy { $0.count <= width }, "\(width): \(wrapped)")
+            XCTAssertEqual(wrapped.joined(separator: " "), message, "\(width): \(wrapped)")
+        }
+        // A word longer than the row is cut where the row ends.
+        XCTAssertEqual(Editor.wrapMessage("see /a/very/long/path ok", width: 8), ["see", "/a/very/", "long/pat", "h ok"])
+    }
+
     func testWideAndCombiningTextKeepsColumns() {
         var s = Settings()
         s.lineNumbers = false
