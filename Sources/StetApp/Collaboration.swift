@@ -33,10 +33,18 @@ public final class Collaboration {
     /// Decides whether a guest that connected on its own (a listener's accept) may only read.
     public var isReadOnly: (ObjectIdentifier) -> Bool = { _ in false }
 
-    public init(session: Session, identity: Identity, role: Role, now: Milliseconds, wake: (@Sendable () -> Void)? = nil) {
+    /// False for a participant nobody should see (`stet bridge` hosting a file for an ssh
+    /// guest): it never publishes an awareness state, so it is in no one's peers list.
+    public let isVisible: Bool
+
+    public init(
+        session: Session, identity: Identity, role: Role, visible: Bool = true, now: Milliseconds,
+        wake: (@Sendable () -> Void)? = nil
+    ) {
         self.session = session
         self.identity = identity
         self.role = role
+        self.isVisible = visible
         inbox = Inbox(onPost: wake)
         let awareness = Awareness(clientID: session.doc.clientID, now: now)
         hub = SyncHub(doc: session.doc, awareness: awareness)
@@ -115,6 +123,10 @@ public final class Collaboration {
     func publishPresence(now: Milliseconds) {
         let e = session.editor
         lastSelection = e.selection
+        guard isVisible else {
+            if hub.awareness.localState != nil { hub.setLocalState(nil, now: now) }
+            return
+        }
         let rope = e.buffer.rope
         let sel = TextSelection(anchor: rope.utf16Offset(of: e.selection.anchor).value, head: rope.utf16Offset(of: e.selection.head).value)
         hub.setLocalState(Presence.state(name: identity.name, color: identity.color, selection: sel, in: e.buffer.text), now: now)

@@ -8,6 +8,9 @@ import StetSync
 final class ProcessMonitor: @unchecked Sendable {
     let name: String
     let loop: EventLoop
+    /// The close reason when a shell found no such command (status 127, or "command not
+    /// found" on stderr, naming `command` if given).
+    let commandNotFound: (command: String?, reason: String)?
     private let lock = NSLock()
     private var handler: (@Sendable (TransportEvent) -> Void)?
     private var _core: ChannelTransport?
@@ -21,9 +24,11 @@ final class ProcessMonitor: @unchecked Sendable {
     private var userClosed = false
     private var finished = false
 
-    init(name: String, loop: EventLoop, handler: @escaping @Sendable (TransportEvent) -> Void) {
+    init(name: String, loop: EventLoop, commandNotFound: (command: String?, reason: String)? = nil,
+         handler: @escaping @Sendable (TransportEvent) -> Void) {
         self.name = name
         self.loop = loop
+        self.commandNotFound = commandNotFound
         self.handler = handler
     }
 
@@ -123,8 +128,10 @@ final class ProcessMonitor: @unchecked Sendable {
         }
     }
 
-    /// "ssh exited with status 255: ssh: Could not resolve hostname …".
+    /// "ssh exited with status 255: ssh: Could not resolve hostname …", or
+    /// `commandNotFound`'s reason when that is what happened.
     private func summary() -> String {
+        if let (command, reason) = commandNotFound, commandWasNotFound(command) { return reason }
         var text: String
         if let status = exitStatus {
             let signal = status & 0x7f
@@ -140,6 +147,16 @@ final class ProcessMonitor: @unchecked Sendable {
         let errors = stderrSummary()
         if !errors.isEmpty { text += ": " + errors }
         return text
+    }
+
+    /// Whether the child (a shell, or ssh running one remotely) exited with status 127, or
+    /// wrote a line saying "command not found" (bash, zsh) about `command` on stderr. (A
+    /// shell's start-up file may complain about other commands: those lines do not count.)
+    private func commandWasNotFound(_ command: String?) -> Bool {
+        if let status = exitStatus, status & 0x7f == 0, (status >> 8) & 0xff == 127 { return true }
+        return String(decoding: stderrTail, as: UTF8.self)
+            .split(whereSeparator: { $0 == "\n" || $0 == "\r" })
+            .contains { $0.contains("command not found") && (command.map($0.contains) ?? true) }
     }
 
     /// The last few lines the child wrote to stderr, on one line.

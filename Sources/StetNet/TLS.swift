@@ -105,8 +105,8 @@ func isTLSError(_ error: Error) -> Bool {
     error is NIOSSLError || error is NIOSSLExtraError || error is BoringSSLError
 }
 
-/// A TLS failure in words a user can act on.
-func describeTLSError(_ error: Error) -> String {
+/// A TLS failure in words a user can act on; `asServer` phrases it for a server's log.
+func describeTLSError(_ error: Error, asServer: Bool = false) -> String {
     let text: String
     switch error {
     case let error as NIOSSLError:
@@ -131,7 +131,9 @@ func describeTLSError(_ error: Error) -> String {
         return "the server's certificate is not trusted (self-signed or an unknown authority); if you trust it, pass --ca-file with its certificate"
     }
     if upper.contains("WRONG_VERSION_NUMBER") || upper.contains("HTTP_REQUEST") || upper.contains("PACKET_LENGTH_TOO_LONG") {
-        return "the other side does not speak TLS (use ws:// for a server without a certificate)"
+        return asServer
+            ? "the client does not speak TLS (it used ws:// or http://, or sent garbage)"
+            : "the other side does not speak TLS (use ws:// for a server without a certificate)"
     }
     if upper.contains("NO_SHARED_CIPHER") || upper.contains("UNSUPPORTED_PROTOCOL") || upper.contains("TLSV1_ALERT_PROTOCOL_VERSION") {
         return "no TLS version or cipher in common"

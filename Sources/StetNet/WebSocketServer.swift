@@ -222,8 +222,9 @@ private final class PlainHTTPHandler: ChannelInboundHandler, RemovableChannelHan
             log("ws: dropping connection from \(remote): not an HTTP request")
         default:
             if isTLSError(error) {
-                log("wss: dropping connection from \(remote): TLS handshake failed: \(describeTLSError(error))")
-                handshake.value.transport?.ended("TLS handshake failed: \(describeTLSError(error))")
+                let reason = describeTLSError(error, asServer: true)
+                log("wss: dropping connection from \(remote): TLS handshake failed: \(reason)")
+                handshake.value.transport?.ended("TLS handshake failed: \(reason)")
                 context.close(promise: nil)
                 return
             }

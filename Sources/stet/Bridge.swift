@@ -48,8 +48,9 @@ struct Bridge: ParsableCommand {
             return
         }
         // Nobody edits PATH here: host it ourselves, for the pipe and for local stets.
-        let collab = Collaboration(session: session, identity: Identity(name: "bridge"), role: .host, now: ms(), wake: { stop.signal() })
-        collab.hub.setLocalState(nil, now: ms())
+        // The bridge is plumbing, not a collaborator: it publishes no presence.
+        let collab = Collaboration(
+            session: session, identity: Identity(name: "bridge"), role: .host, visible: false, now: ms(), wake: { stop.signal() })
         let stdio = StdioTransport(inbox: collab.inbox)
         collab.attach(stdio, now: ms())
         var pairing: Pairing?
@@ -69,39 +70,40 @@ struct Bridge: ParsableCommand {
     }
 }
 
-/// Forwards messages between two transports (the bridge's relay mode).
+/// Forwards messages between two transports (the bridge's relay mode). Either side may
+/// speak before `set` wires them (the running stet sends its sync step 1 as soon as the
+/// socket opens): those messages wait and go out, in order, once it does.
 final class RelayPair: @unchecked Sendable {
     private var host: (any Transport)?
     private var pipe: (any Transport)?
-    private var early: [[UInt8]] = []
+    private var earlyForHost: [[UInt8]] = []
+    private var earlyForPipe: [[UInt8]] = []
     private let lock = NSLockish()
 
     func set(host: any Transport, pipe: any Transport) {
         lock.run {
             self.host = host
             self.pipe = pipe
-            for m in early { host.send(m) }
-            early.removeAll()
+            for m in earlyForHost { host.send(m) }
+            for m in earlyForPipe { pipe.send(m) }
+            earlyForHost.removeAll()
+            earlyForPipe.removeAll()
         }
     }
 
     func fromHost(_ ev: TransportEvent) {
-        lock.run {
-            switch ev {
-            case .message(let m): pipe?.send(m)
-            case .closed(let r): pipe?.close(reason: r)
-            case .opened: break
-            }
-        }
+        lock.run { RelayPair.forward(ev, to: pipe, early: &earlyForPipe) }
     }
 
     func fromPipe(_ ev: TransportEvent) {
-        lock.run {
-            switch ev {
-            case .message(let m): if let h = host { h.send(m) } else { early.append(m) }
-            case .closed(let r): host?.close(reason: r)
-            case .opened: break
-            }
+        lock.run { RelayPair.forward(ev, to: host, early: &earlyForHost) }
+    }
+
+    private static func forward(_ ev: TransportEvent, to other: (any Transport)?, early: inout [[UInt8]]) {
+        switch ev {
+        case .message(let m): if let other { other.send(m) } else { early.append(m) }
+        case .closed(let r): other?.close(reason: r)
+        case .opened: break
         }
     }
 }

@@ -35,7 +35,7 @@ enum EditorEntry {
         return String(cString: buf)
     }
 
-    static func run(file: String?, textName: String, wrap: Bool, noColor: Bool, name: String?, joinURL: String? = nil,
+    static func run(file: String?, textName: String, wrap: Bool, noColor: Bool, name: String?, join: JoinTarget? = nil,
                     share: ShareOptions? = nil) throws -> Never {
         var env: [String: String] = [:]
         var e = environ
@@ -86,10 +86,10 @@ enum EditorEntry {
                                    wake: { waker.wake() })
         var pairing: Pairing?
         var remote: RemoteLink?
-        if let url = joinURL {
+        if let join {
             collab.role = .guest
-            let r = RemoteLink(collab: collab, url: url)
-            editor.title = RemoteLink.room(of: url)
+            let r = RemoteLink(collab: collab, target: join)
+            editor.title = RemoteLink.room(of: join.url)
             r.connect(now: ms())
             remote = r
         } else if let f = file, let sock = Pairing.socketPath(forFile: f) {

@@ -20,7 +20,7 @@ struct Serve: ParsableCommand {
             Each room (the URL path) is a document kept with its full history in the data folder, \
             so rooms survive restarts. With --token, clients must give ?token=TOKEN; with \
             --read-only-token, clients giving that token may read but their edits are dropped \
-            (and they are told). Stop with Ctrl-C.
+            (and they are told). With --tls-cert and --tls-key it serves wss:// (TLS); clients             of a self-signed certificate join with --ca-file CERT. Stop with Ctrl-C.
             """
     )
 
@@ -36,12 +36,19 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("read-only-token"), help: "Token for read-only clients.")
     var readOnlyToken: String?
 
+    @Option(name: .customLong("tls-cert"), help: ArgumentHelp("Serve wss:// with this PEM certificate (chain); needs --tls-key.", valueName: "FILE"))
+    var tlsCert: String?
+
+    @Option(name: .customLong("tls-key"), help: ArgumentHelp("The PEM private key of --tls-cert.", valueName: "FILE"))
+    var tlsKey: String?
+
     func run() throws {
         guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) else {
             printError("stet serve: --listen needs HOST:PORT, e.g. 127.0.0.1:8080")
             throw ExitCode(1)
         }
         let host = String(listen[..<colon])
+        let tls = try loadTLS(command: "serve", certificate: tlsCert, key: tlsKey)
         mkdir(data, 0o755)
         let relay = Relay(dataDir: Paths.absolute(data))
         let expected = token, readOnly = readOnlyToken
@@ -49,7 +56,7 @@ struct Serve: ParsableCommand {
         let pending = relay.pending
         let server: WebSocketServer
         do {
-            server = try WebSocketServer.start(host: host, port: port, log: { printError("stet serve: \($0)") }) { room, query, t in
+            server = try WebSocketServer.start(host: host, port: port, tls: tls, log: { printError("stet serve: \($0)") }) { room, query, t in
                 guard let file = Relay.fileName(forRoom: room) else {
                     t.close(reason: "invalid room name \(room.debugDescription)")
                     return nil
@@ -74,7 +81,7 @@ struct Serve: ParsableCommand {
             printError("stet serve: \(error)")
             throw ExitCode(1)
         }
-        say("stet serve: listening on ws://\(host):\(server.port)/ROOM\(expected == nil ? "" : "?token=…"), histories in \(Paths.absolute(data))/.stet/")
+        say("stet serve: listening on \(tls == nil ? "ws" : "wss")://\(host):\(server.port)/ROOM\(expected == nil ? "" : "?token=…"), histories in \(Paths.absolute(data))/.stet/")
         signal(SIGINT) { _ in Relay.stop.store(true, ordering: .relaxed) }
         signal(SIGTERM) { _ in Relay.stop.store(true, ordering: .relaxed) }
         while !Relay.stop.load(ordering: .relaxed) {
@@ -187,6 +194,25 @@ final class Relay {
 /// Connections accepted on network threads, waiting for the main thread: room file, access.
 final class Pending: Sendable {
     let map = Mutex<[ObjectIdentifier: (String, Access)]>([:])
+}
+
+/// The TLS identity from `--tls-cert`/`--tls-key` (nil when neither is given); exits with a
+/// message when only one is given or a file is unusable.
+func loadTLS(command: String, certificate: String?, key: String?) throws -> TLSServerIdentity? {
+    switch (certificate, key) {
+    case (nil, nil):
+        return nil
+    case (let certificate?, let key?):
+        do {
+            return try TLSServerIdentity.load(certificate: certificate, key: key)
+        } catch {
+            printError("stet \(command): \(error)")
+            throw ExitCode(1)
+        }
+    default:
+        printError("stet \(command): --tls-cert and --tls-key go together (the certificate and its private key, PEM files)")
+        throw ExitCode(1)
+    }
 }
 
 /// One line on standard output, written at once (scripts wait for it).

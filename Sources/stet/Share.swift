@@ -17,8 +17,9 @@ struct Share: ParsableCommand {
         abstract: "Edit FILE and let others join: prints `stet join ws://…?token=…` and ssh lines.",
         discussion: """
             Listens for y-websocket clients (stet join, or any Yjs editor) with a fresh random \
-            token; --read-only also prints a token for guests who may only read. :share in the \
-            editor shows the join lines again. Same-host users can just run `stet FILE`.
+            token; --read-only also prints a token for guests who may only read. With --tls-cert \
+            and --tls-key guests join with wss:// (TLS). :share in the editor shows the join lines \
+            again. Same-host users can just run `stet FILE`.
             """
     )
 
@@ -34,13 +35,20 @@ struct Share: ParsableCommand {
     @Option(help: ArgumentHelp("Your name for collaborators.", valueName: "NAME"))
     var name: String?
 
+    @Option(name: .customLong("tls-cert"), help: ArgumentHelp("Share over wss:// with this PEM certificate (chain); needs --tls-key.", valueName: "FILE"))
+    var tlsCert: String?
+
+    @Option(name: .customLong("tls-key"), help: ArgumentHelp("The PEM private key of --tls-cert.", valueName: "FILE"))
+    var tlsKey: String?
+
     func run() throws {
         guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) else {
             printError("stet share: --listen needs HOST:PORT, e.g. 0.0.0.0:8080")
             throw ExitCode(1)
         }
+        let tls = try loadTLS(command: "share", certificate: tlsCert, key: tlsKey)
         let share = ShareOptions(host: String(listen[..<colon]), port: port, token: Share.randomToken(),
-                                 readOnlyToken: readOnly ? Share.randomToken() : nil)
+                                 readOnlyToken: readOnly ? Share.randomToken() : nil, tls: tls)
         try EditorEntry.run(file: file, textName: "text", wrap: false, noColor: false, name: name, share: share)
     }
 
@@ -62,6 +70,7 @@ struct ShareOptions {
     var port: Int
     var token: String
     var readOnlyToken: String?
+    var tls: TLSServerIdentity?
 }
 
 /// Transports that joined with the read-only token (accepted on network threads).
@@ -78,7 +87,7 @@ final class Sharing {
         let inbox = collab.inbox
         let readOnly = ReadOnlySet()
         let token = o.token, roToken = o.readOnlyToken
-        server = try WebSocketServer.start(host: o.host, port: o.port, log: { _ in }) { _, query, t in
+        server = try WebSocketServer.start(host: o.host, port: o.port, tls: o.tls, log: { _ in }) { _, query, t in
             let presented = query["token"] ?? ""
             if let r = roToken, tokensMatch(presented, r) {
                 readOnly.ids.withLock { _ = $0.insert(ObjectIdentifier(t)) }
@@ -95,9 +104,10 @@ final class Sharing {
         let enc = room.unicodeScalars.map { c -> String in
             c.isASCII && (c.properties.isAlphabetic || "0123456789._-".unicodeScalars.contains(c)) ? String(c) : "%" + String(c.value, radix: 16).leftPadded(2)
         }.joined()
-        var l = ["stet join ws://\(host):\(server.port)/\(enc)?token=\(token)",
+        let scheme = o.tls == nil ? "ws" : "wss"
+        var l = ["stet join \(scheme)://\(host):\(server.port)/\(enc)?token=\(token)",
                  "stet join ssh://\(Sharing.hostName())/\(Paths.absolute(file))"]
-        if let r = roToken { l.insert("read-only: stet join ws://\(host):\(server.port)/\(enc)?token=\(r)", at: 1) }
+        if let r = roToken { l.insert("read-only: stet join \(scheme)://\(host):\(server.port)/\(enc)?token=\(r)", at: 1) }
         lines = l
         collab.session.editor.register(NamedCommand(["share"], help: "show the lines others run to join") { [lines] e, _ in
             e.info(lines.joined(separator: "   ·   "))

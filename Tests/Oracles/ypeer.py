@@ -3,7 +3,7 @@ InteropE2ETests.swift).
 
     python ypeer.py URL --name NAME [--color C] [--await TEXT] [--insert-at I --insert TEXT]
                     [--cursor I | --no-cursor] [--expect TEXT] [--expect-peer NAME
-                    [--expect-peer-cursor I]] [--timeout S] [--hold]
+                    [--expect-peer-cursor I]] [--timeout S] [--hold] [--ca-file PEM]
 
 It speaks y-protocols as the y-websocket client does (reference/yjs-wire.md §8): on open it
 sends sync step 1 and, once it has a state, its awareness entry; it answers step 1 with step 2,
@@ -42,6 +42,7 @@ Exit status: 0 when the expectations were met, 1 on timeout, 2 on an error.
 import argparse
 import asyncio
 import json
+import ssl
 import sys
 import time
 
@@ -260,8 +261,14 @@ class Peer:
     async def run(self):
         a = self.args
         deadline = time.monotonic() + a.timeout
+        tls = None
+        if a.url.startswith("wss://"):
+            # wss:// checks the server's certificate against the system's CAs plus --ca-file.
+            tls = ssl.create_default_context()
+            if a.ca_file:
+                tls.load_verify_locations(cafile=a.ca_file)
         async with connect(a.url, compression=None, proxy=None, max_size=64 * 1024 * 1024,
-                           open_timeout=a.timeout) as ws:
+                           open_timeout=a.timeout, ssl=tls) as ws:
             self.ws = ws
             receiver = asyncio.create_task(self.receive())
             renewer = asyncio.create_task(self.renew())
@@ -322,6 +329,7 @@ def main():
     p.add_argument("--expect-peer-cursor", type=int, help="… whose head resolves to this UTF-16 index")
     p.add_argument("--timeout", type=float, default=15)
     p.add_argument("--hold", action="store_true", help="after the result, stay connected until stdin closes")
+    p.add_argument("--ca-file", help="for wss:// URLs: also trust the certificates in this PEM file")
     args = p.parse_args()
     try:
         ok = asyncio.run(Peer(args).run())

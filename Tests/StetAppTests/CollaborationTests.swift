@@ -72,6 +72,28 @@ final class CollaborationTests: XCTestCase {
         XCTAssertEqual(host.session.editor.peers, [])
     }
 
+    func testAnInvisibleHostIsInNoOnesPeersList() throws {
+        // What `stet bridge` is when it hosts a file for an ssh guest.
+        let bridge = Collaboration(session: try session(1), identity: Identity(name: "bridge"), role: .host, visible: false, now: now)
+        let guest = Collaboration(session: try session(2), identity: Identity(name: "Bob"), role: .guest, now: now)
+        _ = connect(bridge, guest)
+        type(guest, "hi")
+        pump(bridge, guest)
+        type(bridge, "!")
+        pump(bridge, guest)
+        for _ in 0..<3 {
+            now += 16_000
+            bridge.tick(now: now)
+            guest.tick(now: now)
+            pump(bridge, guest)
+        }
+        XCTAssertEqual(guest.session.editor.buffer.string, bridge.session.editor.buffer.string)
+        XCTAssertTrue(guest.session.editor.buffer.string.contains("hi"))
+        XCTAssertEqual(guest.session.editor.peers, [], "the bridge must not show up as a collaborator")
+        XCTAssertNil(bridge.hub.awareness.localState)
+        XCTAssertEqual(bridge.session.editor.peers.map(\.name), ["Bob"], "the bridge still sees its guest")
+    }
+
     func testOfflineEditsMergeAndSinceYouWereAwayShowsTheOthersChanges() throws {
         let host = Collaboration(session: try session(1), identity: Identity(name: "Ann"), role: .host, now: now)
         let guest = Collaboration(session: try session(2), identity: Identity(name: "Bob"), role: .guest, now: now)

@@ -38,6 +38,24 @@ final class InteropE2ETests: E2ETestCase {
         try converge(python: python, url: "ws://127.0.0.1:\(port)/interop?token=sek", serverPushesKnownStates: true)
     }
 
+    /// The same through `stet serve --tls-cert/--tls-key` over wss://: both clients check the
+    /// server's certificate (a test certificate they are told to trust with --ca-file); a
+    /// stet client that does not trust it is refused with a message saying what to do.
+    func testPycrdtClientAndStetJoinConvergeThroughStetServeOverTLS() throws {
+        let python = try requirePython()
+        let port = try startStetServe(tls: true)
+        let url = "wss://127.0.0.1:\(port)/interop?token=sek"
+        let ca = repoRoot + "/Tests/StetNetTests/Fixtures/tls/localhost.pem"
+        let wary = Tmux(directory: ws.path)
+        defer { wary.kill() }
+        wary.startStet(["join", "--name", "Wary", url])
+        wary.waitFor("a client without --ca-file is told the certificate is not trusted", timeout: 10) {
+            $0.message.contains("not trusted") && $0.message.contains("--ca-file") && $0.status.contains("offline")
+        }
+        try converge(python: python, url: url, serverPushesKnownStates: true, stetArguments: ["--ca-file", ca],
+                     peerArguments: ["--ca-file", ca])
+    }
+
     /// The pycrdt-websocket server forwards awareness frames but does not hand known states
     /// to a newcomer (yjs-wire.md §10): pycrdt learns Ann's cursor when she moves it.
     func testPycrdtClientAndStetJoinConvergeThroughPycrdtWebsocketServer() throws {
@@ -57,8 +75,9 @@ final class InteropE2ETests: E2ETestCase {
     ///  6. a second pycrdt client joins while Ann is idle and must see her cursor at 9: at
     ///     once through stet serve, at her next renewal (≤ 15 s) through the pycrdt server.
     private func converge(python: String, url: String, serverPushesKnownStates: Bool,
+                          stetArguments: [String] = [], peerArguments: [String] = [],
                           file: StaticString = #filePath, line: UInt = #line) throws {
-        tmux.startStet(["join", "--name", "Ann", url])
+        tmux.startStet(["join", "--name", "Ann"] + stetArguments + [url])
         tmux.waitFor("Ann connected", timeout: 10, file: file, line: line) { $0.status.contains("connected") }
         guard !tmux.lastWaitTimedOut else { return }
         tmux.type("hello world")
@@ -72,7 +91,7 @@ final class InteropE2ETests: E2ETestCase {
             "--await", "hello world", "--insert-at", "0", "--insert", "py ", "--cursor", "2",
             "--expect", "py hello, world", "--expect-peer", "Ann", "--expect-peer-cursor", "9",
             "--timeout", "20", "--hold",
-        ])
+        ] + peerArguments)
 
         // pycrdt's text reaches Ann, with Py's cursor: a name flag at column 2 of the text
         // on the row below (row 0 has no row above) and "Py●" in the peers list.
@@ -135,7 +154,7 @@ final class InteropE2ETests: E2ETestCase {
             "--name", "Idle", "--no-cursor",
             "--expect", "py hello, world", "--expect-peer", "Ann", "--expect-peer-cursor", "9",
             "--timeout", "25", "--hold",
-        ])
+        ] + peerArguments)
         tmux.waitFor("Ann sees Idle in the peers list", timeout: 10, file: file, line: line) { $0.status.contains("Idle●") }
         let idleResult = idle.waitForEvent("the idle client's result", timeout: 30, file: file, line: line) { $0["event"] as? String == "result" }
         let waited = Date().timeIntervalSince(started)
@@ -180,14 +199,18 @@ final class InteropE2ETests: E2ETestCase {
     }
 
     /// Starts `stet serve` (token "sek") on an ephemeral port; returns the port it printed.
-    private func startStetServe() throws -> Int {
+    /// With `tls`, it serves wss:// with the test certificate in Tests/StetNetTests/Fixtures.
+    private func startStetServe(tls: Bool = false) throws -> Int {
         let out = ws.path + "/serve.out"
+        let fixtures = repoRoot + "/Tests/StetNetTests/Fixtures/tls/"
+        let tlsArguments = tls ? ["--tls-cert", fixtures + "localhost.pem", "--tls-key", fixtures + "localhost.key"] : []
         let p = try launch(try XCTUnwrap(StetBinary.path, "stet binary not found; build it or set STET_BINARY"),
-                           ["serve", "--listen", "127.0.0.1:0", "--data", ws.path + "/rooms", "--token", "sek"], stdout: out)
+                           ["serve", "--listen", "127.0.0.1:0", "--data", ws.path + "/rooms", "--token", "sek"] + tlsArguments,
+                           stdout: out)
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline {
             let text = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
-            if let r = text.range(of: "ws://127.0.0.1:"), let end = text[r.upperBound...].firstIndex(of: "/"), let port = Int(text[r.upperBound..<end]) {
+            if let r = text.range(of: (tls ? "wss" : "ws") + "://127.0.0.1:"), let end = text[r.upperBound...].firstIndex(of: "/"), let port = Int(text[r.upperBound..<end]) {
                 return port
             }
             if !p.isRunning { break }

@@ -74,7 +74,7 @@ final class TLSTests: XCTestCase {
         _ = WebSocketTransport.connect(url: "ws://127.0.0.1:\(secure.server.port)/doc", handler: plainClient.handler)
         let reason = plainClient.waitClosed()
         XCTAssertTrue(reason.contains("use a wss:// address"), reason)
-        XCTAssertTrue(waitUntil { secure.logLines.all.contains { $0.contains("does not speak TLS") } }, "\(secure.logLines.all)")
+        XCTAssertTrue(waitUntil { secure.logLines.all.contains { $0.contains("the client does not speak TLS") } }, "\(secure.logLines.all)")
 
         // A wss:// client at a ws:// server.
         let plain = try EchoServer()
