@@ -6,6 +6,11 @@ class E2ETestCase: XCTestCase {
     var ws: Workspace!
     var tmux: Tmux!
 
+    /// The repository's root folder (for the oracles and fixtures under Tests/).
+    var repoRoot: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    }
+
     override func setUpWithError() throws {
         try super.setUpWithError()
         ws = try Workspace()

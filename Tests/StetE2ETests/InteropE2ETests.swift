@@ -194,10 +194,6 @@ final class InteropE2ETests: E2ETestCase {
         return python
     }
 
-    private var repoRoot: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-    }
-
     /// Starts `stet serve` (token "sek") on an ephemeral port; returns the port it printed.
     /// With `tls`, it serves wss:// with the test certificate in Tests/StetNetTests/Fixtures.
     private func startStetServe(tls: Bool = false) throws -> Int {

@@ -26,4 +26,19 @@ final class ShareE2ETests: E2ETestCase {
         tmux.waitFor("saved") { $0.message.hasPrefix("saved ") }
         XCTAssertEqual(String(decoding: ws.bytes("s.txt") ?? [], as: UTF8.self), "shared file\nfrom bob")
     }
+
+    func testSharingOverTLSPrintsAWssLineThatWorksWithTheCertificate() throws {
+        let tls = repoRoot + "/Tests/StetNetTests/Fixtures/tls/"
+        try ws.write("t.txt", "over tls\n")
+        tmux.startStet(["share", "--name", "Ann", "--tls-cert", tls + "localhost.pem", "--tls-key", tls + "localhost.key", "t.txt"])
+        let screen = tmux.waitFor("the wss join line") { $0.message.hasPrefix("stet join wss://127.0.0.1:") }
+        let url = try XCTUnwrap(screen.message.split(separator: " ").first { $0.hasPrefix("wss://") }.map(String.init))
+        let bob = Tmux(directory: ws.path)
+        defer { bob.kill() }
+        bob.startStet(["join", "--name", "Bob", "--ca-file", tls + "localhost.pem", url])
+        bob.waitFor("Bob sees the file over TLS") { $0.row(0).hasPrefix("  1 over tls") && $0.status.contains("connected") }
+        bob.sendKeys("C-End")
+        bob.type("bob")
+        tmux.waitFor("Ann sees Bob's line") { $0.row(1).hasPrefix("  2 bob") }
+    }
 }
