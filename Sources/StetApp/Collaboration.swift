@@ -28,6 +28,8 @@ public final class Collaboration {
     public private(set) var awaySummary = ""
     /// The reason the last connection ended, for the status bar.
     public private(set) var lastProblem: String?
+    /// The link has been synced once: a new attempt is a reconnection.
+    var wasConnected = false
     /// Guests that may only read (by transport).
     var readOnlyTransports: Set<ObjectIdentifier> = []
     /// Decides whether a guest that connected on its own (a listener's accept) may only read.
@@ -231,11 +233,14 @@ public final class Collaboration {
         case .host:
             session.editor.presence = st.connections == 0 ? "shared" : "host · \(st.connections) guest\(st.connections == 1 ? "" : "s")"
         case .guest:
+            let pending = "\(st.unsyncedLocalChanges) local change\(st.unsyncedLocalChanges == 1 ? "" : "s")"
             if link == nil {
-                session.editor.presence = "offline · \(st.unsyncedLocalChanges) local change\(st.unsyncedLocalChanges == 1 ? "" : "s")"
+                session.editor.presence = "offline · " + pending
             } else if st.syncedConnections == 0 {
-                session.editor.presence = "connecting"
+                // Trying again after a drop: the changes made meanwhile wait for it.
+                session.editor.presence = wasConnected ? "reconnecting · " + pending : "connecting"
             } else {
+                wasConnected = true
                 session.editor.presence = "connected"
             }
         }

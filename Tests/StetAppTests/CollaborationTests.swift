@@ -111,9 +111,14 @@ final class CollaborationTests: XCTestCase {
         type(guest, " three")
         // One change per keystroke (transaction) not yet shared.
         XCTAssertEqual(guest.session.editor.presence, "offline · 6 local changes")
-        // Back online: everything merges; Ann's insertion is what Bob missed.
-        _ = connect(host, guest)
+        // Back online: everything merges; Ann's insertion is what Bob missed. While the new
+        // link is not synced yet, Bob sees it is a reconnection with changes waiting.
+        let (a2, b2) = MemoryTransport.pair(host.inbox, guest.inbox, labels: ("memory:host", "memory:guest"))
+        guest.attach(b2, isLink: true, now: now)
+        XCTAssertEqual(guest.session.editor.presence, "reconnecting · 6 local changes")
+        _ = a2
         pump(host, guest)
+        XCTAssertEqual(guest.session.editor.presence, "connected")
         XCTAssertEqual(host.session.editor.buffer.string, ">> one two three")
         XCTAssertEqual(guest.session.editor.buffer.string, ">> one two three")
         XCTAssertEqual(guest.awayChanges.map(\.range), [UTF8Offset(0)..<UTF8Offset(3)])
