@@ -57,7 +57,7 @@ extension Editor {
             var rowWidth = 0
             for g in word {
                 let w = max(DisplayWidth.width(of: String(g)), 1)
-                if rowWidth + w > width {
+                if rowWidth + w > width && rowWidth > 0 {
                     rows.append(row)
                     row = ""
                     rowWidth = 0

@@ -137,7 +137,10 @@ final class ChannelTransport: Transport {
             if !channel.isWritable, let queued = try? channel.syncOptions?.getOption(.bufferedWritableBytes),
                 queued > maxQueuedBytes
             {
-                closeOnLoop(reason: "the other side is not reading: \(queued / (1024 * 1024)) MiB waiting to be sent")
+                // On a later turn, not inside `send`: the handler hears `.closed`, and a caller
+                // holding a lock while it sends (the bridge's relay) must not hear it re-entrantly.
+                let reason = "the other side is not reading: \(queued / (1024 * 1024)) MiB waiting to be sent"
+                eventLoop.assumeIsolated().execute { self.closeOnLoop(reason: reason) }
             }
         case .closed:
             break

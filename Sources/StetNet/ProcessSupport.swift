@@ -156,7 +156,13 @@ final class ProcessMonitor: @unchecked Sendable {
         if let status = exitStatus, status & 0x7f == 0, (status >> 8) & 0xff == 127 { return true }
         return String(decoding: stderrTail, as: UTF8.self)
             .split(whereSeparator: { $0 == "\n" || $0 == "\r" })
-            .contains { $0.contains("command not found") && (command.map($0.contains) ?? true) }
+            .contains { line in
+                // "bash: line 1: stet: command not found", "zsh:1: command not found: stet":
+                // the command is one of the words, not part of one ("stet-prompt").
+                guard line.contains("command not found") else { return false }
+                guard let command else { return true }
+                return line.split(whereSeparator: { $0 == " " || $0 == ":" }).contains { $0 == command }
+            }
     }
 
     /// The last few lines the child wrote to stderr, on one line.

@@ -222,6 +222,12 @@ public struct SSHTarget: Equatable, Sendable {
             host = authority
         }
         guard !host.isEmpty else { return nil }
+        // Only what host names, addresses and user names are made of: nothing a shell (a
+        // ProxyCommand's, the remote login shell) or ssh's option parser could act on.
+        let bracketed = authority.hasPrefix("[")
+        guard SSHTarget.isPlain(host, extra: bracketed ? ":%" : ""), !host.hasPrefix("-") else { return nil }
+        if let user, !SSHTarget.isPlain(Substring(user), extra: "@") || user.hasPrefix("-") { return nil }
+        guard SSHTarget.isSafeForRemoteShell(path) else { return nil }
         var port: Int?
         if let portText {
             guard !portText.isEmpty, portText.count <= 5, portText.allSatisfy({ $0.isASCII && $0.isNumber }),
@@ -229,6 +235,21 @@ public struct SSHTarget: Equatable, Sendable {
             port = p
         }
         self.init(user: user, host: String(host), port: port, path: path)
+    }
+
+    /// Letters, digits, ".", "_", "-" and the characters in `extra`.
+    static func isPlain(_ text: Substring, extra: String) -> Bool {
+        text.unicodeScalars.allSatisfy { c in
+            ("a"..."z").contains(c) || ("A"..."Z").contains(c) || ("0"..."9").contains(c)
+                || "._-".unicodeScalars.contains(c) || extra.unicodeScalars.contains(c)
+        }
+    }
+
+    /// False for text that single quotes do not protect in every common login shell: a
+    /// backslash (fish reads `\'` inside single quotes as a quote) or a control character
+    /// (newlines end a csh command). Paths and --remote-stet values with them are refused.
+    public static func isSafeForRemoteShell(_ text: String) -> Bool {
+        !text.unicodeScalars.contains { $0 == "\\" || $0.value < 0x20 || $0.value == 0x7F }
     }
 
     /// `user@host` (or `host`) for ssh's command line.

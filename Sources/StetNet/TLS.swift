@@ -128,7 +128,7 @@ func describeTLSError(_ error: Error, asServer: Bool = false) -> String {
     }
     let upper = text.uppercased()
     if upper.contains("CERTIFICATE_VERIFY_FAILED") {
-        return "the server's certificate is not trusted (self-signed or an unknown authority); if you trust it, pass --ca-file with its certificate"
+        return "the server's certificate is not trusted (self-signed, from an unknown authority, expired or not yet valid); if it is self-signed or from a private CA, pass --ca-file with its certificate"
     }
     if upper.contains("WRONG_VERSION_NUMBER") || upper.contains("HTTP_REQUEST") || upper.contains("PACKET_LENGTH_TOO_LONG") {
         return asServer

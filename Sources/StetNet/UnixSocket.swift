@@ -96,10 +96,14 @@ public final class UnixSocketServer: Sendable {
         accept: @escaping Accept
     ) throws -> UnixSocketServer {
         try removeStaleSocket(path: path, group: group)
-        let staging = try StagingSocket(beside: path)
+        let staging = try StagingSocket.make(beside: path)
         let registry = ConnectionRegistry()
         let channel: Channel
+        // Without a staging folder (its path would be too long for a socket address), the
+        // socket is bound in place under a umask that lets only us in until chmod below.
+        let savedMask = staging == nil ? umask(0o177) : nil
         do {
+            defer { if let savedMask { umask(savedMask) } }
             channel = try ServerBootstrap(group: group)
                 .serverChannelOption(.backlog, value: 64)
                 .childChannelInitializer { channel in
@@ -118,23 +122,24 @@ public final class UnixSocketServer: Sendable {
                             LengthFramedHandler(transport: transport, maxMessageBytes: maxMessageBytes, log: log))
                     }
                 }
-                .bind(unixDomainSocketPath: staging.socket)
+                .bind(unixDomainSocketPath: staging?.socket ?? path)
                 .wait()
         } catch {
-            staging.remove()
+            staging?.remove()
             if isAddressInUse(error) { throw NetError("another stet is already serving unix:\(path)") }
             throw NetError("cannot listen on unix:\(path): \(describeNetError(error))")
         }
         // The socket was made in a private folder, so it is never reachable with the umask's
         // permissions: set its own, then link it into place (atomically; fails if another
         // server got there first).
-        defer { staging.remove() }
-        guard chmod(staging.socket, mode_t(mode)) == 0 else {
+        defer { staging?.remove() }
+        guard chmod(staging?.socket ?? path, mode_t(mode)) == 0 else {
             let problem = describeErrno(errno)
             channel.close(promise: nil)
+            if staging == nil { unlink(path) }
             throw NetError("cannot set the permissions of unix:\(path): \(problem)")
         }
-        guard link(staging.socket, path) == 0 else {
+        guard staging.map({ link($0.socket, path) == 0 }) ?? true else {
             let code = errno
             channel.close(promise: nil)
             if code == EEXIST { throw NetError("another stet is already serving unix:\(path)") }
@@ -191,10 +196,17 @@ private struct StagingSocket {
     let folder: String
     var socket: String { folder + "/s" }
 
-    init(beside path: String) throws {
+    /// Nil when the staged socket's path would not fit in a socket address (104 bytes on
+    /// some systems, 108 on Linux, with its NUL).
+    static func make(beside path: String) throws -> StagingSocket? {
         let slash = path.lastIndex(of: "/")
         let parent = slash.map { path[..<$0].isEmpty ? "/" : String(path[..<$0]) } ?? "."
-        var template = Array((parent + "/.stet-sock-XXXXXX").utf8CString)
+        guard (parent + "/.s-XXXXXX/s").utf8.count < 104 else { return nil }
+        return try StagingSocket(parent: parent, for: path)
+    }
+
+    private init(parent: String, for path: String) throws {
+        var template = Array((parent + "/.s-XXXXXX").utf8CString)
         let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
         guard let made else {
             throw NetError("cannot listen on unix:\(path): cannot create a folder beside it (\(describeErrno(errno)))")

@@ -124,7 +124,8 @@ final class WebSocketMessageHandler: ChannelDuplexHandler, RemovableChannelHandl
         case let error as NIOWebSocketError:
             violation(context: context, .protocolError, describeNetError(error))
         default:
-            transport.ended("connection lost: \(describeNetError(error))")
+            let what = isTLSError(error) ? describeTLSError(error) : describeNetError(error)
+            transport.ended("connection lost: \(what)")
             context.close(promise: nil)
         }
     }

@@ -58,11 +58,15 @@ struct Join: ParsableCommand {
             throw ExitCode(1)
         }
         if url.hasPrefix("ssh://"), SSHTarget(url: url) == nil {
-            printError("stet join: \(url.debugDescription) is not a valid ssh:// address; write ssh://[USER@]HOST[:PORT]/PATH, e.g. ssh://devbox/notes.md, ssh://me@devbox:2222//srv/notes.md")
+            printError("stet join: \(url.debugDescription) is not a valid ssh:// address; write ssh://[USER@]HOST[:PORT]/PATH, e.g. ssh://devbox/notes.md, ssh://me@devbox:2222//srv/notes.md (host and user: letters, digits, . _ -; no backslash or control character in the path)")
             throw ExitCode(1)
         }
         if remoteStet != nil, !url.hasPrefix("ssh://") {
             printError("stet join: --remote-stet only applies to ssh:// addresses")
+            throw ExitCode(1)
+        }
+        if let r = remoteStet, !SSHTarget.isSafeForRemoteShell(r) {
+            printError("stet join: --remote-stet may not contain a backslash or a control character")
             throw ExitCode(1)
         }
         if let r = remoteStet, r.isEmpty {

@@ -20,7 +20,8 @@ struct Serve: ParsableCommand {
             Each room (the URL path) is a document kept with its full history in the data folder, \
             so rooms survive restarts. With --token, clients must give ?token=TOKEN; with \
             --read-only-token, clients giving that token may read but their edits are dropped \
-            (and they are told). With --tls-cert and --tls-key it serves wss:// (TLS); clients             of a self-signed certificate join with --ca-file CERT. Stop with Ctrl-C.
+            (and they are told). With --tls-cert and --tls-key it serves wss:// (TLS); clients \
+            of a self-signed certificate join with --ca-file CERT. Stop with Ctrl-C.
             """
     )
 

@@ -59,6 +59,8 @@ final class RenderTests: XCTestCase {
         }
         // A word longer than the row is cut where the row ends.
         XCTAssertEqual(Editor.wrapMessage("see /a/very/long/path ok", width: 8), ["see", "/a/very/", "long/pat", "h ok"])
+        // A character wider than the row gets a row of its own (never an empty one).
+        XCTAssertEqual(Editor.wrapMessage("a 漢字 b", width: 1), ["a", "漢", "字", "b"])
     }
 
     func testWideAndCombiningTextKeepsColumns() {

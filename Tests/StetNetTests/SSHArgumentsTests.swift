@@ -40,9 +40,17 @@ final class SSHArgumentsTests: XCTestCase {
             "ws://devbox/notes", "ssh://devbox", "ssh://devbox/", "ssh:///notes.md", "ssh://@devbox/x",
             "ssh://devbox:/x", "ssh://devbox:0/x", "ssh://devbox:65536/x", "ssh://devbox:22a/x", "ssh://devbox:-1/x",
             "ssh://devbox:+22/x", "ssh://devbox:٢٢/x", "ssh://ann@:22/x", "ssh://[::1/x", "ssh://[::1]x/y", "ssh://[]:22/x",
+            // Nothing a shell or ssh's option parser could act on, in the host, user or path.
+            "ssh://$(id)@devbox/x", "ssh://ann@dev;box/x", "ssh://-oProxyCommand=x/y", "ssh://-ann@devbox/x",
+            "ssh://dev`id`box/x", "ssh://[::1;id]/x", "ssh://devbox/\\';id;#", "ssh://devbox/a\nb", "ssh://devbox/a\u{7F}",
         ] {
             XCTAssertNil(SSHTarget(url: url), url)
         }
+        // Quotes, spaces and non-ASCII stay allowed in paths: single quotes protect them.
+        XCTAssertEqual(SSHTarget(url: "ssh://devbox/Bob's notes é.md")?.path, "Bob's notes é.md")
+        XCTAssertEqual(SSHTarget(url: "ssh://ann.b-c_d@my-host.example.com/x")?.destination, "ann.b-c_d@my-host.example.com")
+        XCTAssertTrue(SSHTarget.isSafeForRemoteShell("~/.local/bin/stet"))
+        XCTAssertFalse(SSHTarget.isSafeForRemoteShell("stet\\'"))
     }
 
     func testBridgeArgumentsWithoutPort() {
@@ -118,9 +126,11 @@ final class SSHArgumentsTests: XCTestCase {
     func testCommandNotFoundAboutAnotherCommandIsNotTheReason() {
         let recorder = Recorder()
         _ = ProcessTransport.spawn(
-            arguments: ["sh", "-c", "echo 'bash: line 3: fortune: command not found' >&2; echo 'broken pipe' >&2; exit 1"],
+            arguments: ["sh", "-c", "echo 'bash: line 3: fortune: command not found' >&2; echo 'bash: stet-prompt: command not found' >&2; echo 'broken pipe' >&2; exit 1"],
             commandNotFoundReason: "no stet there", missingCommand: "stet", handler: recorder.handler)
-        XCTAssertEqual(recorder.waitClosed(), "sh exited with status 1: bash: line 3: fortune: command not found / broken pipe")
+        XCTAssertEqual(
+            recorder.waitClosed(),
+            "sh exited with status 1: bash: line 3: fortune: command not found / bash: stet-prompt: command not found / broken pipe")
     }
 
     func testOtherFailuresKeepTheirOwnReason() {

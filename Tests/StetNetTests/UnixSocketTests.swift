@@ -114,7 +114,7 @@ final class UnixSocketTests: XCTestCase {
         XCTAssertEqual(info.st_mode & S_IFMT, S_IFSOCK)
         // The socket is made in a private folder and linked into place: nothing else is left.
         let entries = try FileManager.default.contentsOfDirectory(atPath: (socketPath as NSString).deletingLastPathComponent)
-        XCTAssertEqual(entries.filter { $0.hasPrefix(".stet-sock-") }, [])
+        XCTAssertEqual(entries.filter { $0.hasPrefix(".s-") }, [])
         let client = Recorder()
         _ = UnixSocketTransport.connect(path: socketPath, handler: client.handler)
         client.waitOpened()
@@ -123,6 +123,31 @@ final class UnixSocketTests: XCTestCase {
         echo.server.stop()
         XCTAssertEqual(client.waitClosed(), "the other side closed the connection")
         XCTAssertNotEqual(lstat(socketPath, &info), 0, "socket file left behind")
+    }
+
+    func testASocketPathTooLongToStageIsBoundInPlaceWithItsMode() throws {
+        // A folder so deep that "<folder>/.s-XXXXXX/s" would not fit in a socket address,
+        // while "<folder>/a" does: the socket is bound in place under a tight umask.
+        let padding = 96 - dir.path.utf8.count
+        guard padding >= 2 else { return XCTFail("the temporary folder's path \(dir.path) is too long for this test") }
+        let deep = dir.path + "/" + String(repeating: "d", count: padding - 1)
+        XCTAssertEqual(deep.utf8.count, 96)
+        try FileManager.default.createDirectory(atPath: deep, withIntermediateDirectories: true)
+        let path = deep + "/a"
+        let echo = try UnixEcho(path: path, mode: 0o640)
+        var info = stat()
+        XCTAssertEqual(lstat(path, &info), 0)
+        XCTAssertEqual(info.st_mode & 0o777, 0o640)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: deep), ["a"])
+        let client = Recorder()
+        UnixSocketTransport.connect(path: path, handler: client.handler).send([7])
+        XCTAssertEqual(client.waitMessages(1), [[7]])
+        echo.server.stop()
+        XCTAssertNotEqual(lstat(path, &info), 0)
+        // The process's umask is back to what it was.
+        let now = umask(0o022)
+        umask(now)
+        XCTAssertNotEqual(now, 0o177)
     }
 
     func testRefusesALiveServerAndReplacesAStaleSocket() throws {
