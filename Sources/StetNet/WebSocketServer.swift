@@ -3,6 +3,7 @@ import NIOHTTP1
 import NIOPosix
 import NIOWebSocket
 import StetSync
+import Synchronization
 
 /// A y-websocket compatible server: one connection per client, the room taken from the URL
 /// path as y-websocket clients send it (`ws://host:port/<room>?<params>`).
@@ -20,11 +21,14 @@ public final class WebSocketServer: Sendable {
     public let port: Int
     private let channel: Channel
     private let registry: ConnectionRegistry
+    /// The certificate new connections get (nil: plain ws://).
+    private let identity: IdentitySlot
 
-    private init(port: Int, channel: Channel, registry: ConnectionRegistry) {
+    private init(port: Int, channel: Channel, registry: ConnectionRegistry, identity: IdentitySlot) {
         self.port = port
         self.channel = channel
         self.registry = registry
+        self.identity = identity
     }
 
     /// Binds `host:port` (port 0: an ephemeral port, see `port`) and starts serving. Blocks
@@ -51,6 +55,7 @@ public final class WebSocketServer: Sendable {
         accept: @escaping Accept
     ) throws -> WebSocketServer {
         let registry = ConnectionRegistry()
+        let identity = IdentitySlot(tls)
         let settings = ConnectionSettings(
             maxMessageBytes: min(maxMessageBytes, Int(UInt32.max)), maxQueuedBytes: maxQueuedBytes,
             pingInterval: TimeAmount(pingInterval), log: log, accept: accept, registry: registry)
@@ -62,7 +67,7 @@ public final class WebSocketServer: Sendable {
                 .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        if let tls { try addServerTLS(channel: channel, identity: tls) }
+                        if let tls = identity.current { try addServerTLS(channel: channel, identity: tls) }
                         try addServerHandlers(channel: channel, settings: settings)
                     }
                 }
@@ -71,7 +76,14 @@ public final class WebSocketServer: Sendable {
         } catch {
             throw NetError("cannot listen on \(host):\(port): \(describeNetError(error))")
         }
-        return WebSocketServer(port: channel.localAddress?.port ?? port, channel: channel, registry: registry)
+        return WebSocketServer(
+            port: channel.localAddress?.port ?? port, channel: channel, registry: registry, identity: identity)
+    }
+
+    /// Serves new connections with `identity` from now on (a renewed certificate); open
+    /// connections keep theirs. Only for a server started with `tls`.
+    public func replaceTLSIdentity(_ identity: TLSServerIdentity) {
+        self.identity.replace(with: identity)
     }
 
     /// How many clients are connected (upgraded, or accepted and upgrading).
@@ -85,6 +97,17 @@ public final class WebSocketServer: Sendable {
         for transport in registry.stopAll() {
             transport.close(reason: "the server is shutting down")
         }
+    }
+}
+
+/// The TLS identity new connections get, replaceable while serving.
+private final class IdentitySlot: Sendable {
+    private let value: Mutex<TLSServerIdentity?>
+    init(_ identity: TLSServerIdentity?) { value = Mutex(identity) }
+    var current: TLSServerIdentity? { value.withLock { $0 } }
+    /// Replaces a TLS identity; a plain server stays plain.
+    func replace(with identity: TLSServerIdentity) {
+        value.withLock { if $0 != nil { $0 = identity } }
     }
 }
 

@@ -21,7 +21,8 @@ struct Serve: ParsableCommand {
             so rooms survive restarts. With --token, clients must give ?token=TOKEN; with \
             --read-only-token, clients giving that token may read but their edits are dropped \
             (and they are told). With --tls-cert and --tls-key it serves wss:// (TLS); clients \
-            of a self-signed certificate join with --ca-file CERT. Stop with Ctrl-C.
+            of a self-signed certificate join with --ca-file CERT; SIGHUP reloads the certificate \
+            (renewed files) for new connections. Stop with Ctrl-C.
             """
     )
 
@@ -42,6 +43,21 @@ struct Serve: ParsableCommand {
 
     @Option(name: .customLong("tls-key"), help: ArgumentHelp("The PEM private key of --tls-cert.", valueName: "FILE"))
     var tlsKey: String?
+
+    /// SIGHUP: reads --tls-cert and --tls-key again (a renewed certificate) for new
+    /// connections; on any problem the old certificate stays in use.
+    func reloadTLS(_ server: WebSocketServer) {
+        guard let tlsCert, let tlsKey else {
+            say("stet serve: SIGHUP: no certificate to reload (serving ws://)")
+            return
+        }
+        do {
+            server.replaceTLSIdentity(try TLSServerIdentity.load(certificate: tlsCert, key: tlsKey))
+            say("stet serve: reloaded the TLS certificate \(tlsCert); new connections use it")
+        } catch {
+            printError("stet serve: kept the previous TLS certificate: \(error)")
+        }
+    }
 
     func run() throws {
         guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) else {
@@ -85,8 +101,10 @@ struct Serve: ParsableCommand {
         say("stet serve: listening on \(tls == nil ? "ws" : "wss")://\(host):\(server.port)/ROOM\(expected == nil ? "" : "?token=…"), histories in \(Paths.absolute(data))/.stet/")
         signal(SIGINT) { _ in Relay.stop.store(true, ordering: .relaxed) }
         signal(SIGTERM) { _ in Relay.stop.store(true, ordering: .relaxed) }
+        signal(SIGHUP) { _ in Relay.reload.store(true, ordering: .relaxed) }
         while !Relay.stop.load(ordering: .relaxed) {
             _ = relay.signal.wait(timeout: .now() + .milliseconds(500))
+            if Relay.reload.exchange(false, ordering: .relaxed) { reloadTLS(server) }
             relay.pump(now: Milliseconds(EditorEntry.monotonicMilliseconds()))
         }
         server.stop()
@@ -98,6 +116,7 @@ struct Serve: ParsableCommand {
 /// The rooms of `stet serve`, owned by the main thread.
 final class Relay {
     static let stop = Atomic<Bool>(false)
+    static let reload = Atomic<Bool>(false)
 
     struct Room {
         let doc: Doc

@@ -132,4 +132,29 @@ final class TLSTests: XCTestCase {
         t.send([42])
         XCTAssertEqual(client.waitMessages(1), [[42]])
     }
+
+    func testARenewedCertificateServesNewConnections() throws {
+        let elsewhere = try TLSServerIdentity.load(certificate: Self.fixture("elsewhere.pem"), key: Self.fixture("elsewhere.key"))
+        let echo = try EchoServer(tls: elsewhere)
+        defer { echo.server.stop() }
+        let before = Recorder()
+        _ = WebSocketTransport.connect(url: echo.url + "/doc", trust: Self.trustLocalhost, handler: before.handler)
+        XCTAssertFalse(before.waitClosed().isEmpty)
+        XCTAssertFalse(before.opened, "the old certificate is for another name")
+        echo.server.replaceTLSIdentity(try Self.localhost())
+        let after = Recorder()
+        let t = WebSocketTransport.connect(url: echo.url + "/doc", trust: Self.trustLocalhost, handler: after.handler)
+        after.waitOpened()
+        t.send([1, 2])
+        XCTAssertEqual(after.waitMessages(1), [[1, 2]])
+        // A plain server stays plain.
+        let plain = try EchoServer()
+        defer { plain.server.stop() }
+        plain.server.replaceTLSIdentity(try Self.localhost())
+        let ws = Recorder()
+        let w = WebSocketTransport.connect(url: plain.url + "/doc", handler: ws.handler)
+        ws.waitOpened()
+        w.send([3])
+        XCTAssertEqual(ws.waitMessages(1), [[3]])
+    }
 }
