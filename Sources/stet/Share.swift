@@ -41,6 +41,11 @@ struct Share: ParsableCommand {
     @Option(name: .customLong("tls-key"), help: ArgumentHelp("The PEM private key of --tls-cert.", valueName: "FILE"))
     var tlsKey: String?
 
+    @Option(name: .customLong("host-name"), help: ArgumentHelp(
+        "The name guests reach this machine by, for the join lines (with --tls-cert: the name in the certificate); default: the listen address, or this machine's host name for 0.0.0.0.",
+        valueName: "NAME"))
+    var hostName: String?
+
     func run() throws {
         guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) else {
             printError("stet share: --listen needs HOST:PORT, e.g. 0.0.0.0:8080")
@@ -48,7 +53,7 @@ struct Share: ParsableCommand {
         }
         let tls = try loadTLS(command: "share", certificate: tlsCert, key: tlsKey)
         let share = ShareOptions(host: String(listen[..<colon]), port: port, token: Share.randomToken(),
-                                 readOnlyToken: readOnly ? Share.randomToken() : nil, tls: tls)
+                                 readOnlyToken: readOnly ? Share.randomToken() : nil, tls: tls, advertisedHost: hostName)
         try EditorEntry.run(file: file, textName: "text", wrap: false, noColor: false, name: name, share: share)
     }
 
@@ -71,6 +76,8 @@ struct ShareOptions {
     var token: String
     var readOnlyToken: String?
     var tls: TLSServerIdentity?
+    /// The host name guests use (--host-name), e.g. the one the certificate is for.
+    var advertisedHost: String?
 }
 
 /// Transports that joined with the read-only token (accepted on network threads).
@@ -99,14 +106,14 @@ final class Sharing {
             return { @Sendable ev in inbox.post(ev, from: t) }
         }
         collab.isReadOnly = { id in readOnly.ids.withLock { $0.contains(id) } }
-        let host = o.host == "0.0.0.0" ? Sharing.hostName() : o.host
+        let host = o.advertisedHost ?? (o.host == "0.0.0.0" || o.host == "::" ? Sharing.hostName() : o.host)
         let room = file.split(separator: "/").last.map(String.init) ?? file
         let enc = room.unicodeScalars.map { c -> String in
             c.isASCII && (c.properties.isAlphabetic || "0123456789._-".unicodeScalars.contains(c)) ? String(c) : "%" + String(c.value, radix: 16).leftPadded(2)
         }.joined()
         let scheme = o.tls == nil ? "ws" : "wss"
         var l = ["stet join \(scheme)://\(host):\(server.port)/\(enc)?token=\(token)",
-                 "stet join ssh://\(Sharing.hostName())/\(Paths.absolute(file))"]
+                 "stet join ssh://\(o.advertisedHost ?? Sharing.hostName())/\(Paths.absolute(file))"]
         if let r = roToken { l.insert("read-only: stet join \(scheme)://\(host):\(server.port)/\(enc)?token=\(r)", at: 1) }
         lines = l
         collab.session.editor.register(NamedCommand(["share"], help: "show the lines others run to join") { [lines] e, _ in

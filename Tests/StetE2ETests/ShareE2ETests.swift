@@ -27,11 +27,13 @@ final class ShareE2ETests: E2ETestCase {
         XCTAssertEqual(String(decoding: ws.bytes("s.txt") ?? [], as: UTF8.self), "shared file\nfrom bob")
     }
 
-    func testSharingOverTLSPrintsAWssLineThatWorksWithTheCertificate() throws {
+    func testSharingOverTLSPrintsAWssLineForTheCertificatesNameThatWorks() throws {
         let tls = repoRoot + "/Tests/StetNetTests/Fixtures/tls/"
         try ws.write("t.txt", "over tls\n")
-        tmux.startStet(["share", "--name", "Ann", "--tls-cert", tls + "localhost.pem", "--tls-key", tls + "localhost.key", "t.txt"])
-        let screen = tmux.waitFor("the wss join line") { $0.message.hasPrefix("stet join wss://127.0.0.1:") }
+        // --host-name: the join lines name the host the certificate is for.
+        tmux.startStet(["share", "--name", "Ann", "--tls-cert", tls + "localhost.pem", "--tls-key", tls + "localhost.key",
+                        "--host-name", "localhost", "t.txt"])
+        let screen = tmux.waitFor("the wss join line") { $0.message.hasPrefix("stet join wss://localhost:") }
         let url = try XCTUnwrap(screen.message.split(separator: " ").first { $0.hasPrefix("wss://") }.map(String.init))
         let bob = Tmux(directory: ws.path)
         defer { bob.kill() }
