@@ -30,6 +30,17 @@ public final class Collaboration {
     public private(set) var lastProblem: String?
     /// The link has been synced once: a new attempt is a reconnection.
     var wasConnected = false
+    /// Guest: how many times we asked the host to save, whether we wait for it, and what
+    /// its file held when we asked.
+    var saveRequests = 0
+    var awaitingSave = false
+    var savedWhenAsked: String?
+    /// Host: the highest save request handled per client, and one waiting for the pump.
+    var handledSaveRequests: [ClientID: Int] = [:]
+    var requestedSaveBy: String?
+    /// Host: the `saved` value last published.
+    var publishedSaved: String?
+    var lastNow: Milliseconds = 0
     /// Guests that may only read (by transport).
     var readOnlyTransports: Set<ObjectIdentifier> = []
     /// Decides whether a guest that connected on its own (a listener's accept) may only read.
@@ -92,25 +103,34 @@ public final class Collaboration {
                 computeAway(since: sv)
             }
         }
+        lastNow = now
+        performRequestedSave(now: now)
         if !deliveries.isEmpty {
             // Others' edits can make our published cursor resolve elsewhere (a position at
             // the end of the text follows text added there): republish only then.
             if publishedCursorDrifted() { publishPresence(now: now) }
             refreshPeers(now: now)
+            followHostsSave()
         }
+        republishIfSaved(now: now)
         updateStatus()
         return !deliveries.isEmpty
     }
 
     /// After each key: our cursor goes out when it moved.
     public func afterInput(now: Milliseconds) {
+        lastNow = now
         if session.editor.selection != lastSelection { publishPresence(now: now) }
+        republishIfSaved(now: now)
+        followHostsSave()
         refreshPeers(now: now)
         updateStatus()
     }
 
     /// About once a second: awareness renewal and timeouts.
     public func tick(now: Milliseconds) {
+        lastNow = now
+        republishIfSaved(now: now)
         hub.tick(now: now)
         refreshPeers(now: now)
         updateStatus()
@@ -125,13 +145,107 @@ public final class Collaboration {
     func publishPresence(now: Milliseconds) {
         let e = session.editor
         lastSelection = e.selection
+        let field = stetField()
+        publishedSaved = field?.saved
         guard isVisible else {
-            if hub.awareness.localState != nil { hub.setLocalState(nil, now: now) }
+            // Nobody to see, but a host still says what its file holds.
+            let state: JSON? = field.map { .object([("stet", $0.json)]) }
+            if hub.awareness.localState != state { hub.setLocalState(state, now: now) }
             return
         }
         let rope = e.buffer.rope
         let sel = TextSelection(anchor: rope.utf16Offset(of: e.selection.anchor).value, head: rope.utf16Offset(of: e.selection.head).value)
-        hub.setLocalState(Presence.state(name: identity.name, color: identity.color, selection: sel, in: e.buffer.text), now: now)
+        var state = Presence.state(name: identity.name, color: identity.color, selection: sel, in: e.buffer.text)
+        if let field, case .object(var kv) = state {
+            kv.append(("stet", field.json))
+            state = .object(kv)
+        }
+        hub.setLocalState(state, now: now)
+    }
+
+    // MARK: - Saving the shared file for a guest
+
+    /// The `stet` field of our awareness state: a host with a file says which and what it
+    /// holds; a guest counts its save requests.
+    func stetField() -> Presence.StetField? {
+        switch role {
+        case .host:
+            guard session.hasStore, session.path != nil else { return nil }
+            return Presence.StetField(file: session.editor.displayName, saved: session.savedVector.map(Presence.vectorString))
+        case .guest:
+            return saveRequests > 0 ? Presence.StetField(save: saveRequests) : nil
+        }
+    }
+
+    /// Host: after a save (ours or requested), guests learn what the file holds.
+    func republishIfSaved(now: Milliseconds) {
+        guard role == .host, session.hasStore, session.path != nil else { return }
+        if session.savedVector.map(Presence.vectorString) != publishedSaved { publishPresence(now: now) }
+    }
+
+    /// Host: a guest raised its save counter. The save itself waits for the end of the
+    /// pump (not inside the hub's message handling); read-only guests are not obeyed.
+    func noteSaveRequests(from clients: [ClientID]) {
+        guard role == .host, session.hasStore, session.path != nil else { return }
+        for cid in clients where cid != hub.awareness.clientID {
+            guard let state = hub.awareness.states[cid], let n = Presence.StetField(state: state)?.save,
+                n > handledSaveRequests[cid] ?? 0
+            else { continue }
+            handledSaveRequests[cid] = n
+            let who = Presence.peer(clientID: cid, state: state, lastSeen: 0).displayName
+            if hub.peerAccess(ofClient: cid) == .readOnly {
+                session.editor.info("\(who) (read-only) asked to save; not saved")
+                continue
+            }
+            requestedSaveBy = who
+        }
+    }
+
+    func performRequestedSave(now: Milliseconds) {
+        guard let who = requestedSaveBy, let path = session.path else { return }
+        requestedSaveBy = nil
+        if session.save(to: path) { session.editor.info("saved \(session.editor.displayName) at \(who)'s request") }
+        republishIfSaved(now: now)
+    }
+
+    /// The peer that hosts the shared file (its `stet.file`), if one does.
+    var fileHost: (clientID: ClientID, field: Presence.StetField)? {
+        for (cid, state) in hub.awareness.states where cid != hub.awareness.clientID {
+            if let f = Presence.StetField(state: state), f.file != nil { return (cid, f) }
+        }
+        return nil
+    }
+
+    /// Guest joined over the network: Ctrl-S asks the host; `[+]` says whether the host's
+    /// file holds our text.
+    func followHostsSave() {
+        guard role == .guest, session.path == nil else { return }
+        let e = session.editor
+        guard let host = fileHost, let file = host.field.file else {
+            e.remoteSave = nil
+            return
+        }
+        if e.remoteSave == nil {
+            e.remoteSave = { [unowned self] in self.requestSave() }
+        }
+        guard let saved = host.field.saved else { return }
+        if saved == Presence.vectorString(session.doc.stateVector) {
+            if e.isModified { e.markSaved() }
+        } else if !e.isModified {
+            e.markModified()
+        }
+        if awaitingSave, saved != savedWhenAsked {
+            awaitingSave = false
+            e.info("saved \(file) on the host")
+        }
+    }
+
+    func requestSave() {
+        saveRequests += 1
+        awaitingSave = true
+        savedWhenAsked = fileHost?.field.saved
+        publishPresence(now: lastNow)
+        session.editor.info("asking the host to save \(fileHost?.field.file ?? "the file")…")
     }
 
     func publishedCursorDrifted() -> Bool {
@@ -191,8 +305,8 @@ public final class Collaboration {
                 lastProblem = nil
                 session.editor.info("connected again: everything is merged")
             }
-        case .awareness:
-            break
+        case .awareness(let change):
+            noteSaveRequests(from: change.added + change.updated)
         }
     }
 

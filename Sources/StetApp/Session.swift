@@ -205,6 +205,10 @@ public final class Session {
         return e.bytes
     }
 
+    /// The document state whose text the file on disk holds (nil before the first save or
+    /// read of a file).
+    public var savedVector: StateVector? { savedSnapshot?.stateVector }
+
     /// Whether this session keeps the file's history (false while joined to another stet).
     public var hasStore: Bool { store != nil }
 

@@ -35,6 +35,10 @@ public final class Editor {
     var savedRope: Rope?
     var modifiedCache: (Int, Bool)?
     public internal(set) var message: (text: String, isError: Bool)?
+    /// Set while joined (without a path) to a host that saves the shared file on request:
+    /// Ctrl-S (and "save" when quitting) asks it instead of asking for a local file name.
+    /// `:w PATH` still writes a local copy.
+    public var remoteSave: (() -> Void)?
     var prompt: Prompt?
     var find = FindState()
     /// Whether the help screen is shown, and its scroll.
@@ -439,6 +443,11 @@ public final class Editor {
 
     func saveEffects(path newPath: String?, thenQuit: Bool) -> [Effect] {
         if let p = newPath, !p.isEmpty { return [.save(path: p, thenQuit: thenQuit)] }
+        if path == nil, let remoteSave {
+            // Joined over the network to a stet that hosts the file: it saves it.
+            remoteSave()
+            return thenQuit ? [.quit] : []
+        }
         guard let p = path else {
             prompt = Prompt(kind: .saveAs(thenQuit: thenQuit))
             return []

@@ -105,6 +105,43 @@ public enum Presence {
         return state(name: name, color: color, cursor: (a, h))
     }
 
+    /// stet's own awareness field, `stet: {file, saved, save}`, which other Yjs editors
+    /// ignore. A host with a file publishes `file` (its name) and `saved` (the state vector
+    /// its file on disk holds, `Presence.vectorString`); a guest asks that host to save by
+    /// raising `save` (a counter).
+    public struct StetField: Equatable, Sendable {
+        public var file: String?
+        public var saved: String?
+        public var save: Int?
+
+        public init(file: String? = nil, saved: String? = nil, save: Int? = nil) {
+            self.file = file
+            self.saved = saved
+            self.save = save
+        }
+
+        public var json: JSON {
+            var kv: [(String, JSON)] = []
+            if let file { kv.append(("file", .string(file))) }
+            if let saved { kv.append(("saved", .string(saved))) }
+            if let save { kv.append(("save", .number(Double(save)))) }
+            return .object(kv)
+        }
+
+        /// Nil when `state` has no `stet` object.
+        public init?(state: JSON) {
+            guard let f = state["stet"], case .object = f else { return nil }
+            file = f["file"]?.stringValue
+            saved = f["saved"]?.stringValue
+            save = f["save"]?.numberValue.flatMap { $0 >= 0 && $0 < 1e15 ? Int($0) : nil }
+        }
+    }
+
+    /// A state vector as a short, comparable string: "client:clock" sorted by client.
+    public static func vectorString(_ vector: StateVector) -> String {
+        vector.clocks.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: ",")
+    }
+
     /// Reads a peer from its awareness state. Missing or mistyped fields become nil; a
     /// cursor needs both ends to be valid relative positions (JSON with missing keys is
     /// accepted, as Yjs's `createRelativePositionFromJSON` does).

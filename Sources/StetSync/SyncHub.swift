@@ -254,6 +254,13 @@ public final class SyncHub {
         for k in order { if let c = connections[k], c.started { send(c.session.awarenessMessage(u), on: c) } }
     }
 
+    /// The access of the connection that introduced awareness client `id` (nil if unknown
+    /// or it is us).
+    public func peerAccess(ofClient id: ClientID) -> Access? {
+        guard let c = owner[id], let connection = connections[c] else { return nil }
+        return connection.session.peerAccess
+    }
+
     /// Sets our awareness state (nil: we are leaving) and sends it everywhere.
     @discardableResult
     public func setLocalState(_ state: JSON?, now: Milliseconds) -> AwarenessChange {

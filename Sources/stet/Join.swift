@@ -15,8 +15,10 @@ struct Join: ParsableCommand {
         abstract: "Edit a shared document: stet join ws[s]://HOST:PORT/ROOM?token=… or ssh://[USER@]HOST[:PORT]/PATH",
         discussion: """
             Works with `stet serve` and any y-websocket server. Edits go on while offline (the \
-            status bar counts them) and merge when the connection comes back. Ctrl-S saves a \
-            local copy (it asks for a file name).
+            status bar counts them) and merge when the connection comes back. Ctrl-S saves the \
+            file on the host when the host is a stet (stet share, ssh://), and [+] says whether \
+            the host's file holds your text; with any other server it saves a local copy (it \
+            asks for a file name); :w PATH always writes a local copy.
 
             wss:// checks the server's certificate against the system's authorities; for a \
             self-signed certificate or a private CA, give the certificate with --ca-file.

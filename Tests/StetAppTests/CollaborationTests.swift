@@ -94,6 +94,65 @@ final class CollaborationTests: XCTestCase {
         XCTAssertEqual(bridge.session.editor.peers.map(\.name), ["Bob"], "the bridge still sees its guest")
     }
 
+    func testAGuestWithoutTheFileAsksTheHostToSaveAndItsPlusFollows() throws {
+        var template = Array("/tmp/stet-collab-XXXXXX".utf8CString)
+        let dir = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
+        defer { _ = system("rm -rf '\(dir)'") }
+        let file = dir + "/notes.txt"
+        _ = system("printf 'one\\n' > '\(file)'")
+        func disk() -> String { (try? String(contentsOfFile: file, encoding: .utf8)) ?? "<unreadable>" }
+        let hostSession = try Session(path: file, clientID: 1, newClientID: { 1001 }, now: { 0 })
+        // A bridge-like host: invisible, but it still says what its file holds.
+        let host = Collaboration(session: hostSession, identity: Identity(name: "bridge"), role: .host, visible: false, now: now)
+        let guest = Collaboration(session: try session(2), identity: Identity(name: "Bob"), role: .guest, now: now)
+        _ = connect(host, guest)
+        pump(host, guest)
+        XCTAssertEqual(guest.session.editor.buffer.string, "one\n")
+        XCTAssertFalse(guest.session.editor.isModified, "the host's file holds what the guest sees")
+        XCTAssertEqual(guest.session.editor.peers, [], "the host is still not a collaborator")
+
+        _ = guest.session.editor.handle(.key(KeyEvent(.end, .ctrl)))
+        type(guest, "two")
+        pump(host, guest)
+        XCTAssertTrue(guest.session.editor.isModified)
+        XCTAssertEqual(disk(), "one\n")
+        // Ctrl-S on the guest (no file of its own) asks the host, which writes its file.
+        let effects = guest.session.editor.handle(.key(KeyEvent(.char("s"), .ctrl)))
+        XCTAssertEqual(effects, [])
+
+        XCTAssertTrue(guest.session.editor.message?.text.hasPrefix("asking the host to save notes.txt") ?? false)
+        pump(host, guest)
+        XCTAssertEqual(disk(), "one\ntwo")
+        XCTAssertFalse(host.session.editor.isModified)
+        XCTAssertFalse(guest.session.editor.isModified)
+        XCTAssertEqual(guest.session.editor.message?.text, "saved notes.txt on the host")
+
+        // The host's own changes make the guest's [+] come back until the host saves.
+        _ = host.session.editor.handle(.key(KeyEvent(.home, .ctrl)))
+        type(host, "0")
+        pump(host, guest)
+        XCTAssertTrue(guest.session.editor.isModified)
+        _ = host.session.perform(host.session.editor.handle(.key(KeyEvent(.char("s"), .ctrl))))
+        host.afterInput(now: now)
+        pump(host, guest)
+        XCTAssertFalse(guest.session.editor.isModified)
+        XCTAssertEqual(disk(), host.session.editor.buffer.string)
+
+        // A read-only guest's request is not obeyed.
+        let reader = Collaboration(session: try session(3), identity: Identity(name: "Eve"), role: .guest, now: now)
+        host.isReadOnly = { _ in true }
+        _ = connect(host, reader)
+        pump(host, reader)
+        _ = reader.session.editor.handle(.key(KeyEvent(.char("s"), .ctrl)))
+        let before = disk()
+        _ = system("printf 'changed outside\\n' > '\(file)'")
+        pump(host, reader)
+        XCTAssertEqual(disk(), "changed outside\n", "the read-only guest's request did not make the host save")
+        XCTAssertNotEqual(before, disk())
+        XCTAssertTrue(host.session.editor.message?.text.contains("Eve (read-only) asked to save") ?? false,
+                      "\(String(describing: host.session.editor.message))")
+    }
+
     func testOfflineEditsMergeAndSinceYouWereAwayShowsTheOthersChanges() throws {
         let host = Collaboration(session: try session(1), identity: Identity(name: "Ann"), role: .host, now: now)
         let guest = Collaboration(session: try session(2), identity: Identity(name: "Bob"), role: .guest, now: now)

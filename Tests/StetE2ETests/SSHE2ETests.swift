@@ -92,21 +92,28 @@ final class SSHE2ETests: E2ETestCase {
         if bob.lastWaitTimedOut { return }
         bob.sendKeys("C-Home", "End")
         bob.type(" over ssh")
-        bob.waitFor("Bob's edit") { $0.row(0) == "  1 alone over ssh" }
+        bob.waitFor("Bob's edit, not saved yet") { $0.row(0) == "  1 alone over ssh" && $0.status.contains("[+]") }
+        // Ctrl-S saves the file on the remote host (the bridge writes it).
+        bob.sendKeys("C-s")
+        bob.waitFor("saved on the host") { $0.message.contains("saved solo.txt on the host") && !$0.status.contains("[+]") }
+        XCTAssertBytes(ws.bytes("solo.txt"), "alone over ssh\n")
+        // An edit left unsaved when Bob quits stays in the file's history.
+        bob.type("!")
+        bob.waitFor("Bob's second edit") { $0.row(0) == "  1 alone over ssh!" && $0.status.contains("[+]") }
         bob.sendKeys("C-q")
-        bob.waitFor("asked to save a local copy") { $0.message.hasPrefix("Save changes") }
+        bob.waitFor("asked whether to save") { $0.message.hasPrefix("Save changes") }
         bob.sendKeys("n")
         bob.waitFor("Bob left") { $0.contains("[join exited 0]") }
         // The bridge ends with the connection and leaves the history beside the file.
         XCTAssertTrue(waitUntilNoProcess(mentioning: "bridge " + ws.url("solo.txt").path, timeout: 10),
                       "the remote stet bridge is still running")
         XCTAssertTrue(ws.exists(".stet/solo.txt.stetlog"), "no history beside the file: \(ws.path)/.stet")
-        XCTAssertBytes(ws.bytes("solo.txt"), "alone\n", "a guest's edits reach the file only when someone saves it")
-        // Opening the file shows Bob's edit from that history (unsaved); saving writes it.
-        open("solo.txt", firstRow: "  1 alone over ssh")
+        XCTAssertBytes(ws.bytes("solo.txt"), "alone over ssh\n", "the unsaved edit is not in the file")
+        // Opening the file shows Bob's unsaved edit from that history; saving writes it.
+        open("solo.txt", firstRow: "  1 alone over ssh!")
         tmux.waitFor("the edit came from the file's history") { $0.status.contains("[+]") }
         save()
-        XCTAssertBytes(ws.bytes("solo.txt"), "alone over ssh\n")
+        XCTAssertBytes(ws.bytes("solo.txt"), "alone over ssh!\n")
     }
 
     func testAWrongRemoteStetSaysStetIsNotInstalled() throws {
