@@ -100,7 +100,7 @@ final class CollaborationTests: XCTestCase {
         defer { _ = system("rm -rf '\(dir)'") }
         let file = dir + "/notes.txt"
         _ = system("printf 'one\\n' > '\(file)'")
-        func disk() -> String { (try? String(contentsOfFile: file, encoding: .utf8)) ?? "<unreadable>" }
+        func disk() -> String { readText(atPath: file) ?? "<unreadable>" }
         let hostSession = try Session(path: file, clientID: 1, newClientID: { 1001 }, now: { 0 })
         // A bridge-like host: invisible, but it still says what its file holds.
         let host = Collaboration(session: hostSession, identity: Identity(name: "bridge"), role: .host, visible: false, now: now)

@@ -33,18 +33,7 @@ final class SessionTests: XCTestCase {
         fclose(fp)
     }
 
-    func read(_ name: String) -> String? {
-        guard let fp = fopen(dir + "/" + name, "rb") else { return nil }
-        defer { fclose(fp) }
-        var out: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = fread(&buf, 1, buf.count, fp)
-            if n <= 0 { break }
-            out += buf[0..<n]
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+    func read(_ name: String) -> String? { readText(atPath: dir + "/" + name) }
 
     func type(_ s: Session, _ keys: [Event]) -> Bool {
         var quit = false
@@ -199,6 +188,20 @@ extension Editor {
     func type(_ s: String) { for c in s { _ = handle(.key(KeyEvent(.char(c)))) } }
 }
 
+/// The file's bytes as UTF-8 text (nil if it cannot be opened).
+func readText(atPath path: String) -> String? {
+    guard let fp = fopen(path, "rb") else { return nil }
+    defer { fclose(fp) }
+    var out: [UInt8] = []
+    var buf = [UInt8](repeating: 0, count: 4096)
+    while true {
+        let n = fread(&buf, 1, buf.count, fp)
+        if n <= 0 { break }
+        out += buf[0..<n]
+    }
+    return String(decoding: out, as: UTF8.self)
+}
+
 final class IdentityTests: XCTestCase {
     func testNameComesFromTheFirstSourceThatHasOne() {
         XCTAssertEqual(Identity.resolve(flag: "Ann", environment: ["STET_NAME": "Bob", "USER": "carl"], gitUserName: "Dora").name, "Ann")
@@ -256,18 +259,7 @@ final class JoiningTests: XCTestCase {
         defer { _ = system("rm -rf '\(dir)'") }
         let file = dir + "/pair.txt"
         let save = Event.key(KeyEvent(.char("s"), .ctrl))
-        func read(_ name: String) -> String? {
-            guard let fp = fopen(dir + "/" + name, "rb") else { return nil }
-            defer { fclose(fp) }
-            var out: [UInt8] = []
-            var buf = [UInt8](repeating: 0, count: 4096)
-            while true {
-                let n = fread(&buf, 1, buf.count, fp)
-                if n <= 0 { break }
-                out += buf[0..<n]
-            }
-            return String(decoding: out, as: UTF8.self)
-        }
+        func read(_ name: String) -> String? { readText(atPath: dir + "/" + name) }
         _ = system("printf 'shared\\n' > '\(file)'")
         let host = try Session(path: file, clientID: 1, newClientID: { 50 }, now: { 0 })
         let guest = try Session(path: file, clientID: 2, newClientID: { 51 }, joining: true, now: { 0 })
