@@ -33,6 +33,8 @@ public final class Collaboration {
     /// Guest: how many times we asked the host to save, whether we wait for it, and what
     /// its file held when we asked.
     var saveRequests = 0
+    /// The host told us we may only read.
+    var toldReadOnly = false
     var awaitingSave = false
     var savedWhenAsked: String?
     /// Host: the highest save request handled per client, and one waiting for the pump.
@@ -241,6 +243,10 @@ public final class Collaboration {
     }
 
     func requestSave() {
+        if toldReadOnly {
+            session.editor.error("read-only: the host does not save for you; :w PATH saves a copy here")
+            return
+        }
         saveRequests += 1
         awaitingSave = true
         savedWhenAsked = fileHost?.field.saved
@@ -296,6 +302,7 @@ public final class Collaboration {
                 lastProblem = reason
             }
         case .permissionDenied(let reason):
+            toldReadOnly = true
             session.editor.error("read-only: \(reason)")
         case .writeDropped(let label):
             _ = label

@@ -151,6 +151,12 @@ final class CollaborationTests: XCTestCase {
         XCTAssertNotEqual(before, disk())
         XCTAssertTrue(host.session.editor.message?.text.contains("Eve (read-only) asked to save") ?? false,
                       "\(String(describing: host.session.editor.message))")
+        // Once Eve has been told she may only read, Ctrl-S says so instead of asking.
+        type(reader, "x")
+        pump(host, reader)
+        _ = reader.session.editor.handle(.key(KeyEvent(.char("s"), .ctrl)))
+        XCTAssertTrue(reader.session.editor.message?.text.hasPrefix("read-only: the host does not save for you") ?? false,
+                      "\(String(describing: reader.session.editor.message))")
     }
 
     func testOfflineEditsMergeAndSinceYouWereAwayShowsTheOthersChanges() throws {
