@@ -37,6 +37,10 @@ public final class Collaboration {
     var toldReadOnly = false
     var awaitingSave = false
     var savedWhenAsked: String?
+    var failuresWhenAsked = 0
+    /// Host: why the last requested save failed (published until a save works).
+    var saveProblem: String?
+    var saveFailures = 0
     /// Host: the highest save request handled per client, and one waiting for the pump.
     var handledSaveRequests: [ClientID: Int] = [:]
     var requestedSaveBy: String?
@@ -173,7 +177,9 @@ public final class Collaboration {
         switch role {
         case .host:
             guard session.hasStore, session.path != nil else { return nil }
-            return Presence.StetField(file: session.editor.displayName, saved: session.savedVector.map(Presence.vectorString))
+            return Presence.StetField(
+                file: session.editor.displayName, saved: session.savedVector.map(Presence.vectorString), problem: saveProblem,
+                failures: saveFailures > 0 ? saveFailures : nil)
         case .guest:
             return saveRequests > 0 ? Presence.StetField(save: saveRequests) : nil
         }
@@ -206,8 +212,15 @@ public final class Collaboration {
     func performRequestedSave(now: Milliseconds) {
         guard let who = requestedSaveBy, let path = session.path else { return }
         requestedSaveBy = nil
-        if session.save(to: path) { session.editor.info("saved \(session.editor.displayName) at \(who)'s request") }
-        republishIfSaved(now: now)
+        if session.save(to: path) {
+            session.editor.info("saved \(session.editor.displayName) at \(who)'s request")
+            saveProblem = nil
+        } else {
+            // The guest waits for an answer: tell it why (the editor's message says it).
+            saveProblem = session.editor.message?.text ?? "not saved"
+            saveFailures += 1
+        }
+        publishPresence(now: now)
     }
 
     /// The peer that hosts the shared file (its `stet.file`), if one does.
@@ -230,15 +243,18 @@ public final class Collaboration {
         if e.remoteSave == nil {
             e.remoteSave = { [unowned self] in self.requestSave() }
         }
-        guard let saved = host.field.saved else { return }
-        if saved == Presence.vectorString(session.doc.stateVector) {
+        let saved = host.field.saved
+        if let saved, saved == Presence.vectorString(session.doc.stateVector) {
             if e.isModified { e.markSaved() }
-        } else if !e.isModified {
+        } else if saved != nil, !e.isModified {
             e.markModified()
         }
         if awaitingSave, saved != savedWhenAsked {
             awaitingSave = false
             e.info("saved \(file) on the host")
+        } else if awaitingSave, let problem = host.field.problem, (host.field.failures ?? 0) > failuresWhenAsked {
+            awaitingSave = false
+            e.error("the host could not save \(file): \(problem)")
         }
     }
 
@@ -250,6 +266,7 @@ public final class Collaboration {
         saveRequests += 1
         awaitingSave = true
         savedWhenAsked = fileHost?.field.saved
+        failuresWhenAsked = fileHost?.field.failures ?? 0
         publishPresence(now: lastNow)
         session.editor.info("asking the host to save \(fileHost?.field.file ?? "the file")…")
     }

@@ -113,11 +113,17 @@ public enum Presence {
         public var file: String?
         public var saved: String?
         public var save: Int?
+        /// Host: why the last save a guest asked for failed, and how many such saves failed
+        /// (so a guest notices a second failure for the same reason).
+        public var problem: String?
+        public var failures: Int?
 
-        public init(file: String? = nil, saved: String? = nil, save: Int? = nil) {
+        public init(file: String? = nil, saved: String? = nil, save: Int? = nil, problem: String? = nil, failures: Int? = nil) {
             self.file = file
             self.saved = saved
             self.save = save
+            self.problem = problem
+            self.failures = failures
         }
 
         public var json: JSON {
@@ -125,6 +131,8 @@ public enum Presence {
             if let file { kv.append(("file", .string(file))) }
             if let saved { kv.append(("saved", .string(saved))) }
             if let save { kv.append(("save", .number(Double(save)))) }
+            if let problem { kv.append(("problem", .string(problem))) }
+            if let failures { kv.append(("failures", .number(Double(failures)))) }
             return .object(kv)
         }
 
@@ -134,6 +142,8 @@ public enum Presence {
             file = f["file"]?.stringValue
             saved = f["saved"]?.stringValue
             save = f["save"]?.numberValue.flatMap { $0 >= 0 && $0 < 1e15 ? Int($0) : nil }
+            problem = f["problem"]?.stringValue
+            failures = f["failures"]?.numberValue.flatMap { $0 >= 0 && $0 < 1e15 ? Int($0) : nil }
         }
     }
 

@@ -138,6 +138,24 @@ final class CollaborationTests: XCTestCase {
         XCTAssertFalse(guest.session.editor.isModified)
         XCTAssertEqual(disk(), host.session.editor.buffer.string)
 
+        // When the host cannot write its file, the guest is told why (each time).
+        _ = system("rm -f '\(file)' && mkdir '\(file)'")
+        for attempt in 1...2 {
+            type(guest, "\(attempt)")
+            pump(host, guest)
+            _ = guest.session.editor.handle(.key(KeyEvent(.char("s"), .ctrl)))
+            pump(host, guest)
+            let m = guest.session.editor.message
+            XCTAssertEqual(m?.isError, true, "attempt \(attempt): \(String(describing: m))")
+            XCTAssertTrue(m?.text.hasPrefix("the host could not save notes.txt: not saved") ?? false, "attempt \(attempt): \(String(describing: m))")
+            XCTAssertTrue(guest.session.editor.isModified)
+        }
+        _ = system("rmdir '\(file)'")
+        _ = guest.session.editor.handle(.key(KeyEvent(.char("s"), .ctrl)))
+        pump(host, guest)
+        XCTAssertEqual(guest.session.editor.message?.text, "saved notes.txt on the host")
+        XCTAssertEqual(disk(), guest.session.editor.buffer.string)
+
         // A read-only guest's request is not obeyed.
         let reader = Collaboration(session: try session(3), identity: Identity(name: "Eve"), role: .guest, now: now)
         host.isReadOnly = { _ in true }
